@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from kernelhub.models import (
-    Availability, Candidate, Check, CompileResult, DeviceInfo, Signature, Timing, Tolerance,
+    Availability, Candidate, Check, CompileResult, DeviceInfo, Signature, Task, Timing, Tolerance,
 )
 
 
@@ -191,6 +191,14 @@ class Backend(ABC):
         """Compare one output; shared default, overridden only for a platform's own numerics."""
         from kernelhub.checking import compare
         return compare(output, got, expected, tolerance, poison)
+
+    def time_reference(self, task: Task, arrays: dict[str, Any], shape: dict[str, int],
+                       policy: TimingPolicy, clock: Clock) -> Timing:
+        """Time the baseline the speedup is measured against, on this backend's device.
+        Default: the task's NumPy reference on the host, with the same loop and clock.
+        A GPU backend overrides it to time the framework's own implementation there."""
+        from kernelhub.baseline import time_reference
+        return time_reference(self, task, arrays, shape, policy, clock)
 
     # ------------------------------------------------------------ optional extras
 

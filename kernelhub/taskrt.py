@@ -59,7 +59,9 @@ def generate_inputs(task: Task, shape: Mapping[str, int], seed: int) -> dict[str
         arrays = {}
         for t in task.signature.inputs:
             dims = dims_of(t, shape)
-            if t.dtype in FLOAT_DTYPES:
+            if t.dtype in ("float32", "float64"):
+                arrays[t.name] = rng.standard_normal(dims, dtype=t.dtype)
+            elif t.dtype in FLOAT_DTYPES:
                 arrays[t.name] = rng.standard_normal(dims)
             elif t.dtype == "bool":
                 arrays[t.name] = rng.random(dims) < 0.5

@@ -1,0 +1,35 @@
+"""The reference baseline: the task's NumPy reference timed with the candidate's loop.
+
+Runs in a reference worker (never the candidate's), on the task's own dtypes,
+with the same clock, warm-up, repetitions and cache flush as the candidate, so
+the speedup compares like with like on the same host in the same run.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+from kernelhub.backend import Backend, Clock, TimingPolicy
+from kernelhub.models import Task, Timing
+from kernelhub.taskrt import load_callable, params_for
+
+
+def time_reference(backend: Backend, task: Task, arrays: Mapping[str, Any], shape: Mapping[str, int],
+                   policy: TimingPolicy, clock: Clock) -> Timing:
+    fn = load_callable(task.reference, "reference")
+    inputs = {t.name: arrays[t.name] for t in task.signature.inputs}
+    params = params_for(task, shape)
+    for _ in range(policy.warmup):
+        fn(**inputs, **params)
+    samples: list[float] = []
+    start = clock()
+    while len(samples) < policy.max_reps:
+        if policy.flush_cache:
+            backend.flush_cache()
+        t0 = clock()
+        fn(**inputs, **params)
+        samples.append(clock() - t0)
+        if len(samples) >= policy.min_reps and clock() - start >= policy.budget_s:
+            break
+    return Timing.from_samples(samples, method="NumPy reference, host perf_counter", device_time=False,
+                               warmup=policy.warmup, cache_flush=policy.flush_cache, host_samples=samples)
