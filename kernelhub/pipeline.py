@@ -190,7 +190,7 @@ class Evaluator:
                                          f"{shape.label}: returned the result of an earlier call for new inputs "
                                          "(cached or stale output)")
                         return
-            if outs is not None:
+            if rr.ok and outs is not None:  # only a result that was right for its own call can be replayed
                 previous.setdefault(shape.label, []).append(outs)
             if purpose == "check" and shape is first_visible and i == n_seeds - 1:
                 rr2, _ = self._run_once(task, ev, worker, key, shape, seeds[(shape.label, 0)], 0, "repeat")

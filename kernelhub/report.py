@@ -1,0 +1,124 @@
+"""Benchmark reports: the summary table, its JSON, and plots people would rather look at.
+
+Plots need matplotlib (the ``plots`` extra); without it the table and JSON are
+still written and the report says which plots were skipped and why.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+from kernelhub.models import Evaluation, Status
+
+
+def summary_rows(evals: list[Evaluation]) -> list[dict[str, Any]]:
+    rows = []
+    for ev in evals:
+        t = ev.timings[-1] if ev.timings else None
+        rows.append({
+            "task": ev.task, "backend": ev.backend, "language": ev.language, "status": ev.status.value,
+            "time_ms": t.candidate.median * 1e3 if t else None,
+            "reference_ms": t.reference.median * 1e3 if t and t.reference else None,
+            "speedup": ev.speedup, "roofline_fraction": ev.roofline_fraction,
+            "device_time": t.candidate.device_time if t else None,
+            "device": ev.device, "message": "" if ev.status == Status.correct else ev.message[:200],
+        })
+    return rows
+
+
+def totals(evals: list[Evaluation]) -> dict[str, Any]:
+    by_backend: dict[str, dict[str, Any]] = {}
+    for ev in evals:
+        b = by_backend.setdefault(ev.backend, {"jobs": 0, "correct": 0, "speedups": []})
+        b["jobs"] += 1
+        b["correct"] += ev.status == Status.correct
+        if ev.speedup:
+            b["speedups"].append(ev.speedup)
+    for b in by_backend.values():
+        s = b.pop("speedups")
+        b["geomean_speedup"] = math.exp(sum(map(math.log, s)) / len(s)) if s else None
+        b["faster_than_reference"] = sum(x > 1 for x in s)
+    return by_backend
+
+
+def write_report(evals: list[Evaluation], out_dir: Path) -> dict[str, Any]:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    summary = {"rows": summary_rows(evals), "totals": totals(evals), "plots": {}, "plots_skipped": ""}
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        summary["plots_skipped"] = "matplotlib is not installed (pip install kernelhub[plots])"
+    else:
+        summary["plots"] = {"speedup": str(plot_speedup(evals, out_dir / "speedup.png")),
+                            "roofline": str(plot_roofline(evals, out_dir / "roofline.png"))}
+    (out_dir / "summary.json").write_text(json.dumps(summary, indent=1))
+    return summary
+
+
+def _plt():
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    return plt
+
+
+def plot_speedup(evals: list[Evaluation], path: Path) -> Path:
+    """Grouped bars: speedup over the reference per task, one colour per backend (log scale)."""
+    plt = _plt()
+    tasks = sorted({e.task for e in evals})
+    backends = sorted({e.backend for e in evals})
+    fig, ax = plt.subplots(figsize=(max(8, 0.6 * len(tasks) * max(1, len(backends))), 4.5))
+    width = 0.8 / max(1, len(backends))
+    for j, b in enumerate(backends):
+        xs, ys = [], []
+        for i, t in enumerate(tasks):
+            ev = next((e for e in evals if e.task == t and e.backend == b), None)
+            if ev is not None and ev.speedup:
+                xs.append(i + (j - (len(backends) - 1) / 2) * width)
+                ys.append(ev.speedup)
+        ax.bar(xs, ys, width=width, label=b)
+    ax.axhline(1.0, color="black", lw=0.8, ls="--")
+    ax.set_yscale("log")
+    ax.set_xticks(range(len(tasks)), tasks, rotation=45, ha="right")
+    ax.set_ylabel("speedup over reference (x, log)")
+    ax.set_title("Speedup per task and backend (median times, same run)")
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+def plot_roofline(evals: list[Evaluation], path: Path) -> Path:
+    """Achieved FLOP/s against arithmetic intensity, with each device's roof."""
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(7.5, 5))
+    roofs: dict[str, tuple[float, float]] = {}
+    for b in sorted({e.backend for e in evals}):
+        pts = [(t.roofline, e.task) for e in evals if e.backend == b for t in e.timings[-1:] if t.roofline]
+        if not pts:
+            continue
+        xs = [r.flops / r.bytes for r, _ in pts if r.bytes and r.flops]
+        ys = [r.achieved_flops_per_s / 1e9 for r, _ in pts if r.bytes and r.flops]
+        ax.scatter(xs, ys, label=b, s=28)
+        for (r, name), x, y in zip([p for p in pts if p[0].bytes and p[0].flops], xs, ys):
+            ax.annotate(name, (x, y), fontsize=6, alpha=0.7)
+        r0 = pts[0][0]
+        if r0.peak_flops_per_s and r0.peak_bytes_per_s:
+            roofs[evals[[e.backend for e in evals].index(b)].device or b] = (r0.peak_flops_per_s, r0.peak_bytes_per_s)
+    for dev, (pf, pb) in roofs.items():
+        xs = [2 ** k for k in range(-6, 12)]
+        ax.plot(xs, [min(pf, pb * x) / 1e9 for x in xs], lw=1, label=f"roof: {dev[:30]}")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("arithmetic intensity (FLOP / byte)")
+    ax.set_ylabel("achieved GFLOP/s")
+    ax.set_title("Roofline (largest visible shape per task)")
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
