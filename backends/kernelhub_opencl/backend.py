@@ -1,0 +1,200 @@
+"""OpenCLBackend: OpenCL C candidates on any OpenCL device (PoCL on the CPU, GPU drivers)."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from kernelhub.backend import Backend, Compiled, KernelArgs
+from kernelhub.errors import UserError
+from kernelhub.launch import LaunchError, parse_launches
+from kernelhub.models import (
+    Availability, Candidate, CompileResult, DeviceInfo, Diagnostic, Severity, Signature,
+)
+
+from kernelhub_opencl import compiler, devices, runner
+
+INSTALL_PYOPENCL = "pip install pyopencl (or pip install 'kernelhub[opencl]')"
+INSTALL_DRIVER = ("apt-get install pocl-opencl-icd (PoCL, OpenCL on the CPU), or install your GPU vendor's "
+                  "OpenCL driver (ICD)")
+
+
+class OpenCLBackend(Backend):
+    name = "opencl"
+    languages = ("opencl-c",)
+    description = "OpenCL C kernels with //! launch directives, on any OpenCL device (PoCL CPU, GPUs)"
+    timing_method = "opencl profiling events (first START to last END)"
+    device_time = True
+
+    def __init__(self) -> None:
+        self._runtimes: dict[int, runner.Runtime] = {}
+        self._cache: dict[str, Compiled] = {}
+        self._version: str | None = None
+        self._flush_buf: Any = None
+
+    # ------------------------------------------------------------ devices
+
+    def _devices(self) -> list[devices.DeviceRef]:
+        return devices.all_devices()
+
+    def _runtime(self, selector: str | int | None = None) -> runner.Runtime:
+        ref = devices.select(self._devices(), selector)
+        if ref.index not in self._runtimes:
+            self._runtimes[ref.index] = runner.Runtime.create(ref)
+        return self._runtimes[ref.index]
+
+    # ------------------------------------------------------------ what is here
+
+    def probe(self) -> Availability:
+        try:
+            import pyopencl  # noqa: F401
+        except Exception as e:  # ImportError, or a broken ICD loader
+            why = f"pyopencl cannot be imported ({type(e).__name__}: {e}); {INSTALL_PYOPENCL}"
+            return Availability(compile=False, run=False, time=False,
+                                reasons={m: why for m in ("compile", "run", "time")})
+        refs = self._devices()
+        if not refs:
+            why = f"pyopencl found no OpenCL platform or device; {INSTALL_DRIVER}"
+            return Availability(compile=False, run=False, time=False,
+                                reasons={m: why for m in ("compile", "run", "time")})
+        notes = devices.describe(refs)
+        try:
+            chosen = devices.select(refs)
+        except UserError as e:
+            why = str(e)
+            return Availability(compile=False, run=False, time=False, notes=notes,
+                                reasons={m: why for m in ("compile", "run", "time")})
+        notes.append(f"selected [{chosen.index}] {chosen.label} (override: {devices.ENV_VAR}=INDEX|SUBSTRING "
+                     "or candidate option `device`)")
+        return Availability(compile=True, run=True, time=True, notes=notes)
+
+    def device_info(self) -> DeviceInfo:
+        rt = self._runtime()
+        ref = rt.ref
+        detail = ref.detail()
+        detail["devices"] = devices.describe(self._devices())
+        if ref.kind == "cpu":
+            from kernelhub.cpu import host_device_info
+            host = host_device_info()
+            detail["peak_method"] = "host CPU: " + str(host.detail.get("peak_method", ""))
+            return DeviceInfo(name=ref.device.name.strip(), kind="cpu", peak_flops_per_s=host.peak_flops_per_s,
+                              peak_bytes_per_s=host.peak_bytes_per_s, peaks_measured=host.peaks_measured,
+                              detail=detail)
+        bw = self._measure_bandwidth(rt)
+        if bw is not None:
+            detail["peak_method"] = "device-to-device copy of 256 MiB, profiling events; FLOP/s not measured"
+        return DeviceInfo(name=ref.device.name.strip(), kind="gpu" if ref.kind == "gpu" else "other",
+                          peak_flops_per_s=None, peak_bytes_per_s=bw, peaks_measured=bw is not None,
+                          detail=detail)
+
+    @staticmethod
+    def _measure_bandwidth(rt: runner.Runtime) -> float | None:
+        """Best of a few buffer copies (read + write bytes over device time)."""
+        import pyopencl as cl
+        try:
+            n = min(256 << 20, rt.ref.device.max_mem_alloc_size // 2)
+            a = cl.Buffer(rt.ctx, cl.mem_flags.READ_WRITE, size=n)
+            b = cl.Buffer(rt.ctx, cl.mem_flags.READ_WRITE, size=n)
+            best = float("inf")
+            for _ in range(5):
+                ev = cl.enqueue_copy(rt.queue, b, a, byte_count=n)
+                ev.wait()
+                best = min(best, (ev.profile.end - ev.profile.start) * 1e-9)
+            a.release()
+            b.release()
+            return 2 * n / best if best > 0 else None
+        except cl.Error:
+            return None
+
+    def version_key(self) -> str:
+        if self._version is None:
+            try:
+                import pyopencl as cl
+                parts = [f"pyopencl {cl.VERSION_TEXT}"]
+                parts += [f"{r.platform.version.strip()}|{r.device.name.strip()}|{r.device.version.strip()}|"
+                          f"{r.device.driver_version.strip()}" for r in self._devices()]
+                self._version = ";".join(parts)
+            except Exception as e:
+                self._version = f"unavailable: {type(e).__name__}"
+        return self._version
+
+    # ------------------------------------------------------------ compile
+
+    def compile(self, candidate: Candidate, signature: Signature) -> Compiled:
+        t0 = time.perf_counter()
+        key = self.compile_key(candidate, signature)
+        hit = self._cache.get(key)
+        if hit is not None:
+            result = hit.result.model_copy(update={"cached": True, "seconds": time.perf_counter() - t0})
+            return Compiled(result=result, artifact=hit.artifact)
+        compiled = self._compile(candidate, signature, key)
+        compiled.result.seconds = time.perf_counter() - t0
+        self._cache[key] = compiled
+        return compiled
+
+    def _compile(self, cand: Candidate, sig: Signature, key: str) -> Compiled:
+        file = cand.filename
+
+        def fail(diags: list[Diagnostic], log: str = "") -> Compiled:
+            return Compiled(CompileResult(ok=False, diagnostics=diags, artifact_key=key, log=log))
+
+        if cand.language not in (None, *self.languages):
+            return fail([Diagnostic(severity=Severity.error, file=file, message=(
+                f"language {cand.language!r} is not supported by backend 'opencl'; use 'opencl-c'"))])
+        try:
+            plan = parse_launches(cand.source, file)
+        except LaunchError as e:
+            return fail(e.diagnostics)
+        diags = plan.check(sig)
+        if any(d.severity == Severity.error for d in diags):
+            return fail(diags)
+        try:
+            rt = self._runtime(cand.options.get("device"))
+        except UserError as e:
+            return fail(diags + [Diagnostic(severity=Severity.error, file=file, message=str(e))])
+        opts = compiler.build_options(cand.options)
+        out = compiler.build(rt.ctx, rt.ref.device, cand.source, file, opts)
+        diags += out.diagnostics
+        if out.program is None:
+            return fail(diags, out.log)
+        kernels, kdiags = compiler.check_kernels(out.program, rt.ref.device, plan, sig, cand.source, file)
+        diags += kdiags
+        if any(d.severity == Severity.error for d in kdiags):
+            return fail(diags, out.log)
+        prof = compiler.profile(kernels, rt.ref.device, out.log, opts)
+        per = prof.detail["kernels"]
+        artifact = runner.Artifact(
+            runtime=rt, program=out.program, kernels=kernels, plan=plan, signature=sig,
+            work_group_size={k: v["work_group_size"] for k, v in per.items() if "work_group_size" in v},
+            static_local_mem={k: v["local_mem_bytes"] for k, v in per.items() if "local_mem_bytes" in v})
+        prof.detail["device_label"] = rt.ref.label
+        return Compiled(CompileResult(ok=True, diagnostics=diags, artifact_key=key, profile=prof, log=out.log),
+                        artifact)
+
+    # ------------------------------------------------------------ run
+
+    def prepare(self, artifact: runner.Artifact, args: KernelArgs) -> runner.Prepared:
+        return runner.prepare(artifact, args)
+
+    def launch(self, prepared: runner.Prepared) -> float | None:
+        return runner.launch(prepared)
+
+    def fetch(self, prepared: runner.Prepared) -> dict[str, Any]:
+        return runner.fetch(prepared)
+
+    def release(self, prepared: runner.Prepared) -> None:
+        runner.release(prepared)
+
+    def flush_cache(self) -> None:
+        """CPU devices share the host's caches; a GPU's L2 is flushed by filling a larger buffer."""
+        rts = list(self._runtimes.values())
+        if not rts or rts[-1].ref.kind == "cpu":
+            super().flush_cache()
+            return
+        import numpy as np
+        import pyopencl as cl
+        rt = rts[-1]
+        size = max(2 * rt.ref.device.global_mem_cache_size, 8 << 20)
+        if self._flush_buf is None:
+            self._flush_buf = cl.Buffer(rt.ctx, cl.mem_flags.READ_WRITE, size=size)
+        cl.enqueue_fill_buffer(rt.queue, self._flush_buf, np.uint8(0), 0, size).wait()
