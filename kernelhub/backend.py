@@ -92,6 +92,8 @@ class Backend(ABC):
     timing_method: str = "host perf_counter around a synchronous call"
     device_time: bool = False
     interpreted: bool = False
+    #: Environment defaults for this backend's worker processes (the user's own settings win).
+    worker_env: dict[str, str] = {}
 
     # ------------------------------------------------------------ what is here
 

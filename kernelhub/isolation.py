@@ -63,8 +63,10 @@ def _signal_name(code: int) -> str:
 class Worker:
     """One warm worker process hosting one backend."""
 
-    def __init__(self, backend: str, limits: Limits | None = None, role: str = "candidate") -> None:
+    def __init__(self, backend: str, limits: Limits | None = None, role: str = "candidate",
+                 env_defaults: dict[str, str] | None = None) -> None:
         self.backend = backend
+        self.env_defaults = env_defaults or {}
         self.limits = limits or Limits()
         self.role = role
         self.proc: subprocess.Popen[bytes] | None = None
@@ -87,7 +89,7 @@ class Worker:
 
     def start(self) -> None:
         parent, child = socket.socketpair()
-        env = dict(os.environ)
+        env = dict(self.env_defaults) | dict(os.environ)
         env.update({"PYTHONUNBUFFERED": "1", "TMPDIR": str(self._tmp), "PYTHONDONTWRITEBYTECODE": "1"})
         log = open(self._log, "ab")
         try:
@@ -231,7 +233,9 @@ class WorkerPool:
             w.close()
             w = None
         if w is None:
-            w = Worker(backend, self.limits, role)
+            from kernelhub.plugins import registry
+            env = registry().backends[backend].worker_env if backend in registry().backends else {}
+            w = Worker(backend, self.limits, role, env_defaults=env)
             w.start()
             self.workers[(backend, role)] = w
         return w
