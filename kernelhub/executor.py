@@ -87,6 +87,8 @@ class LocalExecutor:
             results.parent.mkdir(parents=True, exist_ok=True)
             if not resume and results.exists():
                 results.unlink()
+            elif resume and results.exists():
+                _compact(results)
         out: list[Evaluation] = []
         with Evaluator(self.options, reg=self.registry) as evaluator:
             for job, ev, reused in self._iterate(jobs, done, evaluator):
@@ -113,6 +115,20 @@ class LocalExecutor:
             except Exception as e:  # nothing escapes: the run goes on and the job is recorded
                 ev = _skipped(job, f"harness error: {type(e).__name__}: {e}", Status.harness_error)
             yield job, ev, False
+
+
+def _compact(path: Path) -> None:
+    """Keep only whole records, so appending after a torn last line stays parseable."""
+    keep = []
+    for line in path.read_text().splitlines():
+        try:
+            json.loads(line)
+            keep.append(line)
+        except ValueError:
+            continue
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text("".join(k + "\n" for k in keep))
+    os.replace(tmp, path)
 
 
 def _append(path: Path, job: Job, ev: Evaluation) -> None:
