@@ -50,7 +50,12 @@ def render_feedback(ev: Evaluation, stderr_lines: int = 12) -> str:
                      f"({sum(r.purpose == 'check' for r in ev.runs)} checks on visible shapes with fresh seeds, "
                      f"{sum(r.purpose == 'repeat' for r in ev.runs)} repeat, "
                      f"{sum(r.purpose == 'heldout' for r in ev.runs)} held-out shapes)")
-        for r in [r for r in ev.runs if not r.ok][:3]:
+        failing, seen = [], set()
+        for r in ev.runs:  # first failure per shape: a repeat of the same failure adds nothing
+            if not r.ok and r.shape.label not in seen:
+                seen.add(r.shape.label)
+                failing.append(r)
+        for r in failing[:3]:
             where = r.shape.label if r.purpose == "heldout" else f"{r.shape.label} ({_shape(r.shape.values)})"
             if r.error:
                 lines.append(f"  {where}: {r.error}")
