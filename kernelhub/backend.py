@@ -34,6 +34,8 @@ class Compiled:
 
     result: CompileResult
     artifact: Any = None
+    #: the real file the candidate was loaded from, so run-time tracebacks map to its lines
+    source_path: str | None = None
 
 
 @dataclass
@@ -206,5 +208,6 @@ class Backend(ABC):
 
     def static_integrity(self, artifact: Any) -> list[tuple[str, str, str]]:
         """Backend-specific checks on a compiled artifact: (name, verdict, detail) with verdict
-        'pass', 'warn' or 'fail' (for instance: the kernel calls a BLAS library)."""
+        'pass', 'warn', 'fail' or 'skipped' (for instance: the kernel calls a BLAS library;
+        'skipped' when the tool that would tell is missing)."""
         return []

@@ -27,7 +27,7 @@ from kernelhub.checking import make_poison, poisoned, same_bytes
 from kernelhub.errors import UserError
 from kernelhub.isolation import Limits, Worker, WorkerFailure, WorkerPool
 from kernelhub.models import (
-    Candidate, Check, CompileResult, Diagnostic, Evaluation, Integrity, Roofline, RunResult, Severity, Shape,
+    Candidate, CompileResult, Diagnostic, Evaluation, Integrity, Roofline, RunResult, Severity, Shape,
     ShapeTiming, Status, Task, Timing, Verdict,
 )
 from kernelhub.plugins import Registry, registry

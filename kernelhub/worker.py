@@ -103,7 +103,7 @@ class WorkerState:
             result.artifact_key = key
             artifact = compiled.artifact
             if result.ok:
-                self.artifacts[key] = (artifact, getattr(artifact, "source_path", None))
+                self.artifacts[key] = (artifact, compiled.source_path or getattr(artifact, "source_path", None))
                 self.results[key] = result
         static = self.backend.static_integrity(artifact) if result.ok else []
         return {"ok": True, "result": result.model_dump(mode="json"), "key": key,

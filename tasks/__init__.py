@@ -41,7 +41,9 @@ def kernelhub_register_tasks(register) -> None:
 
 @hookimpl
 def kernelhub_starter(task, backend: str, language: str) -> str | None:
-    folder = STARTERS / LANGUAGE_DIRS.get(language, language)
+    if language not in LANGUAGE_DIRS:
+        return None  # not a language this suite ships starters for: let other plugins answer
+    folder = STARTERS / LANGUAGE_DIRS[language]
     for path in sorted(folder.glob(f"{task.name}.*")):
         return path.read_text()
     return None

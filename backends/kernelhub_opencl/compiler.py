@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kernelhub.launch import Launch, LaunchPlan, Where
+from kernelhub.diagnostics import parse_compiler_log
 from kernelhub.models import Diagnostic, Profile, Severity, Signature
 
 ARG_INFO_OPTION = "-cl-kernel-arg-info"
@@ -28,11 +29,6 @@ _WIDTH = {"char": 1, "uchar": 1, "bool": 1, "short": 2, "ushort": 2, "half": 2, 
 _FLOAT = {"half", "float", "double"}
 
 # clang style `file:L:C: error: msg` and PoCL style `error: file:L:C: msg`.
-_LOG_LINE = re.compile(
-    r"^(?:(?P<sev1>error|warning|note|fatal error):\s*)?(?P<file>[^\s:]*):(?P<line>\d+):(?P<col>\d+):\s*"
-    r"(?:(?P<sev2>error|warning|note|fatal error):\s*)?(?P<msg>.*)$")
-
-
 @dataclass
 class BuildOutcome:
     program: Any = None
@@ -47,21 +43,6 @@ def build_options(candidate_options: dict[str, Any]) -> list[str]:
     if ARG_INFO_OPTION not in opts:
         opts.append(ARG_INFO_OPTION)
     return opts
-
-
-def parse_build_log(log: str, filename: str, source: str) -> list[Diagnostic]:
-    """Diagnostics from a clang-style build log, with the candidate's own source line."""
-    lines = source.splitlines()
-    out: list[Diagnostic] = []
-    for raw in log.splitlines():
-        m = _LOG_LINE.match(raw.strip())
-        if not m:
-            continue
-        sev = (m.group("sev1") or m.group("sev2") or "error").replace("fatal error", "error")
-        ln, col = int(m.group("line")), int(m.group("col"))
-        out.append(Diagnostic(severity=Severity(sev), message=m.group("msg").strip(), file=filename,
-                              line=ln, column=col, source_line=lines[ln - 1] if 0 < ln <= len(lines) else None))
-    return out
 
 
 def build(ctx: Any, device: Any, source: str, filename: str, options: list[str]) -> BuildOutcome:
@@ -81,7 +62,7 @@ def build(ctx: Any, device: Any, source: str, filename: str, options: list[str])
         outcome.log = program.get_build_info(device, cl.program_build_info.LOG) or ""
     except cl.Error:
         outcome.log = "" if ok else str(err)
-    outcome.diagnostics = parse_build_log(outcome.log, filename, source)
+    outcome.diagnostics = parse_compiler_log(outcome.log, filename, source, every_file_is_candidate=True)
     if ok:
         outcome.program = program
     elif not any(d.severity == Severity.error for d in outcome.diagnostics):

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+from kernelhub.diagnostics import parse_compiler_log
 from kernelhub.models import Diagnostic, Severity
 
 #: Flags every candidate gets; the candidate's ``options["cflags"]`` follow the source file.
@@ -29,8 +30,6 @@ LINK_FLAGS = ["-Wl,-z,defs", "-lm"]
 COMPILE_TIMEOUT_S = 120
 
 #: ``file:line:col: severity: message`` (column optional), as gcc and clang print them.
-_DIAG = re.compile(r"^(?P<file>[^:\n]+):(?P<line>\d+):(?:(?P<col>\d+):)?\s*"
-                   r"(?P<sev>fatal error|error|warning|note):\s*(?P<msg>.*)$")
 _UNDEFINED = re.compile(r"undefined reference to [`'](?P<sym>[^'`]+)'")
 
 
@@ -98,25 +97,10 @@ def build_shared(cc: str, source: str, display_name: str, cflags: list[str]) -> 
 
 
 def parse_diagnostics(text: str, real_path: str, display_name: str, source: str) -> list[Diagnostic]:
-    """gcc/clang diagnostics -> Diagnostics naming the author's file, line, column and source line.
-
-    Messages in other files (a system header) keep that file's name and get no source line;
-    linker errors (``undefined reference to `f'``) become errors without a line."""
-    lines = source.splitlines()
-    out: list[Diagnostic] = []
+    """gcc/clang diagnostics via kernelhub's shared parser, plus linker errors
+    (``undefined reference to `f'``), which carry no line."""
+    out = parse_compiler_log(text, display_name, source, compiled_as=[real_path])
     for raw in text.splitlines():
-        m = _DIAG.match(raw.strip())
-        if m:
-            f = m.group("file")
-            mine = f in (real_path, display_name) or os.path.basename(f) == os.path.basename(real_path)
-            line = int(m.group("line"))
-            sev = {"fatal error": Severity.error, "error": Severity.error,
-                   "warning": Severity.warning, "note": Severity.note}[m.group("sev")]
-            out.append(Diagnostic(
-                severity=sev, message=m.group("msg").strip(), file=display_name if mine else f, line=line,
-                column=int(m.group("col")) if m.group("col") else None,
-                source_line=lines[line - 1] if mine and 1 <= line <= len(lines) else None))
-            continue
         u = _UNDEFINED.search(raw)
         if u:
             out.append(Diagnostic(severity=Severity.error, file=display_name,

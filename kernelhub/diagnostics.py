@@ -1,0 +1,48 @@
+"""Compiler logs -> Diagnostics: one parser for every gcc/clang-style toolchain.
+
+OpenCL runtimes built on clang (PoCL, NVIDIA's), gcc, clang, hipcc and nvcc's
+host pass all print ``file:line[:col]: severity: message``. Backends pass the
+paths the compiler saw for the candidate (a temp file, ``<source>``, ``input.cl``)
+and get diagnostics naming the author's file, with the author's source line.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from typing import Iterable
+
+from kernelhub.models import Diagnostic, Severity
+
+_LINE = re.compile(
+    r"^(?:(?P<sev1>fatal error|error|warning|note):\s*)?(?P<file>[^:\n]*):(?P<line>\d+):(?:(?P<col>\d+):)?\s*"
+    r"(?:(?P<sev2>fatal error|error|warning|note):\s*)?(?P<msg>.*)$")
+_SEVERITY = {"fatal error": Severity.error, "error": Severity.error, "warning": Severity.warning,
+             "note": Severity.note}
+
+
+def parse_compiler_log(log: str, display_name: str, source: str,
+                       compiled_as: Iterable[str] = (), every_file_is_candidate: bool = False) -> list[Diagnostic]:
+    """Diagnostics from a gcc/clang-style log. A message is the candidate's when its file is
+    one of ``compiled_as`` (or has the same basename), the display name, or empty/``<source>``;
+    messages in other files (a system header) keep that file's name and get no source line.
+    Lines without a severity are context (the source echo, the caret) and are skipped.
+    ``every_file_is_candidate``: for runtimes that compile a cached copy under a path of
+    their own (PoCL) and have no includes of their own to report on."""
+    lines = source.splitlines()
+    mine_paths = set(compiled_as) | {display_name, "", "<source>", "<stdin>"}
+    mine_bases = {os.path.basename(p) for p in compiled_as if p}
+    out: list[Diagnostic] = []
+    for raw in log.splitlines():
+        m = _LINE.match(raw.strip())
+        if not m or not (m.group("sev1") or m.group("sev2")):
+            continue
+        f = m.group("file")
+        mine = every_file_is_candidate or f in mine_paths or os.path.basename(f) in mine_bases
+        line = int(m.group("line"))
+        out.append(Diagnostic(
+            severity=_SEVERITY[m.group("sev1") or m.group("sev2")], message=m.group("msg").strip(),
+            file=display_name if mine else f, line=line,
+            column=int(m.group("col")) if m.group("col") else None,
+            source_line=lines[line - 1] if mine and 1 <= line <= len(lines) else None))
+    return out
