@@ -102,10 +102,20 @@ class Task(_Model):
     bytes: str = Field(description="minimum DRAM traffic, expression in shape symbols")
     reference: str = Field(description="'module:function' NumPy reference")
     generator: str | None = Field(default=None, description="'module:function'; default: standard normal")
+    framework_references: dict[str, str] = Field(
+        default={}, description="framework -> 'module:function' (e.g. torch eager), the baseline a GPU "
+        "backend times on its device; called like the NumPy reference, with that framework's tensors")
     reference_precision: Literal["float64", "native"] = "float64"
     seeds_per_shape: int = Field(default=2, ge=1)
     tags: list[str] = []
     source: str = Field(default="", description="the plugin that registered the task")
+
+    @field_validator("framework_references")
+    @classmethod
+    def _import_paths(cls, v: dict[str, str]) -> dict[str, str]:
+        for path in v.values():
+            cls._import_path(path)
+        return v
 
     @field_validator("reference", "generator")
     @classmethod
