@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from kernelhub.models import (
-    Availability, Candidate, Check, CompileResult, DeviceInfo, Signature, Task, Timing, Tolerance,
+    Availability, Candidate, Check, CompileResult, DeviceInfo, Profile, Signature, Task, Timing, Tolerance,
 )
 
 
@@ -197,14 +197,21 @@ class Backend(ABC):
         return compare(output, got, expected, tolerance, poison)
 
     def time_reference(self, task: Task, arrays: dict[str, Any], shape: dict[str, int],
-                       policy: TimingPolicy, clock: Clock) -> Timing:
+                       policy: TimingPolicy, clock: Clock) -> Timing | None:
         """Time the baseline the speedup is measured against, on this backend's device.
         Default: the task's NumPy reference on the host, with the same loop and clock.
-        A GPU backend overrides it to time the framework's own implementation there."""
+        A GPU backend overrides it to time the framework's own implementation there; a
+        backend with no meaningful baseline on its device (a simulator) returns None, and
+        its score is then the roofline fraction against its own peaks."""
         from kernelhub.baseline import time_reference
         return time_reference(self, task, arrays, shape, policy, clock)
 
     # ------------------------------------------------------------ optional extras
+
+    def run_profile(self) -> Profile | None:
+        """The profile measured by the last launch (cycle counts, counters), for backends that
+        measure one; the pipeline reports the one from the last timed run. Default: None."""
+        return None
 
     def static_integrity(self, artifact: Any) -> list[tuple[str, str, str]]:
         """Backend-specific checks on a compiled artifact: (name, verdict, detail) with verdict

@@ -77,8 +77,8 @@ def render_feedback(ev: Evaluation, stderr_lines: int = 12) -> str:
             lines.append(f"  {x.verdict.value.upper()} {x.name}: {x.detail}")
     if ev.timings:
         t0 = ev.timings[0].candidate
-        kind = "device time" if t0.device_time else ("interpreted, not device time" if t0.interpreted
-                                                    else "host wall time")
+        kind = ("simulated time, not a measurement" if t0.simulated else "device time" if t0.device_time
+                else "interpreted, not device time" if t0.interpreted else "host wall time")
         lines.append(f"timing ({t0.method}; {kind}; median +- IQR of {len(t0.samples)}+ reps, "
                      f"cache flush {'on' if t0.cache_flush else 'off'}):")
         for st in ev.timings:
@@ -88,10 +88,12 @@ def render_feedback(ev: Evaluation, stderr_lines: int = 12) -> str:
             if st.roofline and st.roofline.fraction is not None:
                 r = st.roofline
                 row += (f" | {r.achieved_flops_per_s / 1e9:.3g} GFLOP/s, {r.achieved_bytes_per_s / 1e9:.3g} GB/s, "
-                        f"{100 * r.fraction:.1f}% of roofline ({r.bound}-bound{', estimated peaks' if r.estimate else ''})")
+                        f"{100 * r.fraction:.1f}% of roofline ({r.bound}-bound{', declared peaks' if r.estimate else ''})")
             lines.append(row)
         if ev.speedup:
             lines.append(f"speedup (geomean): {ev.speedup:.2f}x; reward {ev.reward:.3f}")
+        else:
+            lines.append(f"no baseline on this device: scored by roofline fraction; reward {ev.reward:.3f}")
     elif ev.status == Status.correct:
         lines.append(f"not timed; reward {ev.reward:.3f}")
     if ev.profile and ev.profile.headline:

@@ -246,6 +246,7 @@ class Timing(_Model):
     method: str = Field(description="e.g. host perf_counter, opencl profiling events")
     device_time: bool = Field(description="True: measured on the device clock")
     interpreted: bool = False
+    simulated: bool = Field(default=False, description="True: a simulator's modelled time, not a measurement")
     warmup: int = 0
     cache_flush: bool = False
     host_samples: list[float] = Field(default=[], description="wall time of the same repetitions")

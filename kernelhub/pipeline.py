@@ -27,7 +27,7 @@ from kernelhub.checking import make_poison, poisoned, same_bytes
 from kernelhub.errors import UserError
 from kernelhub.isolation import Limits, Worker, WorkerFailure, WorkerPool
 from kernelhub.models import (
-    Candidate, CompileResult, Diagnostic, Evaluation, Integrity, Roofline, RunResult, Severity, Shape,
+    Candidate, CompileResult, Diagnostic, Evaluation, Integrity, Profile, Roofline, RunResult, Severity, Shape,
     ShapeTiming, Status, Task, Timing, Verdict,
 )
 from kernelhub.plugins import Registry, registry
@@ -64,12 +64,18 @@ def candidate_hash(c: Candidate) -> str:
 
 
 def reward_for(ev: Evaluation) -> float:
-    """0.5 for correct plus 0.5 x speedup capped at 3 (KernelGYM's shape); -1 for a caught cheat."""
+    """0.5 for correct plus 0.5 x speedup capped at 3 (KernelGYM's shape); -1 for a caught cheat.
+    Without a baseline on the device (simulators), 1.5 x the roofline fraction stands in for
+    the speedup term: the same 0.5..2 range, full marks at the machine's own roof."""
     if ev.status == Status.integrity_violation:
         return -1.0
     if ev.status != Status.correct:
         return 0.0
-    return 0.5 + 0.5 * min(ev.speedup, 3.0) if ev.speedup else 0.5
+    if ev.speedup:
+        return 0.5 + 0.5 * min(ev.speedup, 3.0)
+    if ev.roofline_fraction:
+        return 0.5 + 1.5 * min(ev.roofline_fraction, 1.0)
+    return 0.5
 
 
 class Evaluator:
@@ -279,6 +285,8 @@ class Evaluator:
                 raise _Stop(Status.runtime_error, f"while timing {shape.label}: {err['type']}: {err['message']}",
                             err.get("traceback", ""))
             timing = Timing.model_validate(reply["timing"]).model_copy(update={"shape": shape})
+            if reply.get("profile"):  # measured at run time: replaces the static one from the compiler
+                ev.profile = Profile.model_validate(reply["profile"])
             for spec in task.signature.outputs:
                 c = backend.check(spec.name, reply["arrays"].get(spec.name), expected[spec.name],
                                   task.tolerances.get(spec.dtype), poisons[spec.name])
@@ -332,7 +340,7 @@ class Evaluator:
                                         "policy": vars(self.options.policy)}, timeout)
             except WorkerFailure:
                 return None
-            if not reply["ok"]:
+            if not reply["ok"] or reply["timing"] is None:
                 return None
             self._reference_timings[key] = Timing.model_validate(reply["timing"]).model_copy(update={"shape": shape})
         return self._reference_timings[key]

@@ -128,7 +128,9 @@ class WorkerState:
 
         artifact, _ = self.artifacts[msg["key"]]
         timed = self.backend.time(artifact, self._args(msg), TimingPolicy(**msg["policy"]), _clock)
-        return {"ok": True, "timing": timed.timing.model_dump(mode="json"), "arrays": _host_arrays(timed.outputs)}
+        profile = self.backend.run_profile()
+        return {"ok": True, "timing": timed.timing.model_dump(mode="json"), "arrays": _host_arrays(timed.outputs),
+                "profile": profile.model_dump(mode="json") if profile is not None else None}
 
     def op_time_reference(self, msg: dict[str, Any]) -> dict[str, Any]:
         """Time the task's NumPy reference with the same loop and clock (reference workers only)."""
@@ -137,7 +139,7 @@ class WorkerState:
 
         task = Task.model_validate(msg["task"])
         timing = self.backend.time_reference(task, msg["arrays"], msg["shape"], TimingPolicy(**msg["policy"]), _clock)
-        return {"ok": True, "timing": timing.model_dump(mode="json")}
+        return {"ok": True, "timing": timing.model_dump(mode="json") if timing is not None else None}
 
     def op_ping(self, msg: dict[str, Any]) -> dict[str, Any]:
         return {"ok": True, "pid": os.getpid(), "netns": os.readlink("/proc/self/ns/net")}
