@@ -68,9 +68,10 @@ def _plt():
 def plot_speedup(evals: list[Evaluation], path: Path) -> Path:
     """Grouped bars: speedup over the reference per task, one colour per backend (log scale)."""
     plt = _plt()
-    tasks = sorted({e.task for e in evals})
-    backends = sorted({e.backend for e in evals})
-    fig, ax = plt.subplots(figsize=(max(8, 0.6 * len(tasks) * max(1, len(backends))), 4.5))
+    timed = [e for e in evals if e.speedup]
+    tasks = sorted({e.task for e in timed})
+    backends = sorted({e.backend for e in timed})  # simulators have no baseline: see the roofline
+    fig, ax = plt.subplots(figsize=(min(18, max(8, 0.3 * len(tasks) * max(1, len(backends)) + 2)), 4.5))
     width = 0.8 / max(1, len(backends))
     for j, b in enumerate(backends):
         xs, ys = [], []
@@ -96,27 +97,24 @@ def plot_roofline(evals: list[Evaluation], path: Path) -> Path:
     """Achieved FLOP/s against arithmetic intensity, with each device's roof."""
     plt = _plt()
     fig, ax = plt.subplots(figsize=(7.5, 5))
-    roofs: dict[str, tuple[float, float]] = {}
     for b in sorted({e.backend for e in evals}):
         pts = [(t.roofline, e.task) for e in evals if e.backend == b for t in e.timings[-1:] if t.roofline]
         if not pts:
             continue
         xs = [r.flops / r.bytes for r, _ in pts if r.bytes and r.flops]
         ys = [r.achieved_flops_per_s / 1e9 for r, _ in pts if r.bytes and r.flops]
-        ax.scatter(xs, ys, label=b, s=28)
+        colour = ax.scatter(xs, ys, label=b, s=28).get_facecolor()[0]
         for (r, name), x, y in zip([p for p in pts if p[0].bytes and p[0].flops], xs, ys):
             ax.annotate(name, (x, y), fontsize=6, alpha=0.7)
-        r0 = pts[0][0]
-        if r0.peak_flops_per_s and r0.peak_bytes_per_s:
-            roofs[evals[[e.backend for e in evals].index(b)].device or b] = (r0.peak_flops_per_s, r0.peak_bytes_per_s)
-    for dev, (pf, pb) in roofs.items():
-        xs = [2 ** k for k in range(-6, 12)]
-        ax.plot(xs, [min(pf, pb * x) / 1e9 for x in xs], lw=1, label=f"roof: {dev[:30]}")
+        pf, pb = pts[0][0].peak_flops_per_s, pts[0][0].peak_bytes_per_s
+        if pf and pb:
+            xr = [2 ** (k / 4) for k in range(-28, 48)]
+            ax.plot(xr, [min(pf, pb * x) / 1e9 for x in xr], lw=1, color=colour, alpha=0.6)
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlabel("arithmetic intensity (FLOP / byte)")
     ax.set_ylabel("achieved GFLOP/s")
-    ax.set_title("Roofline (largest visible shape per task)")
+    ax.set_title("Roofline (largest visible shape per task; lines: each backend's device roof)")
     ax.legend(fontsize=7)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
