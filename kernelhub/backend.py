@@ -81,6 +81,30 @@ class TimedRun:
     outputs: dict[str, Any] = field(default_factory=dict)
 
 
+def repeat_timed(call: Callable[[], float | None], policy: TimingPolicy, clock: Clock,
+                 flush: Callable[[], None]) -> tuple[list[float], list[float]]:
+    """The one timing loop: warm-up, then repetitions (each after a cache flush) until both
+    ``min_reps`` and the time budget are reached, or ``max_reps``. Returns (samples, host):
+    the call's own device seconds where it returns them (else host seconds), and the host
+    wall time of the same repetitions."""
+    for _ in range(policy.warmup):
+        call()
+    samples: list[float] = []
+    host: list[float] = []
+    start = clock()
+    while len(samples) < policy.max_reps:
+        if policy.flush_cache:
+            flush()
+        h0 = clock()
+        dev = call()
+        h1 = clock()
+        host.append(h1 - h0)
+        samples.append(dev if dev is not None else h1 - h0)
+        if len(samples) >= policy.min_reps and clock() - start >= policy.budget_s:
+            break
+    return samples, host
+
+
 class Backend(ABC):
     """Base class of all backends. Subclasses set the class attributes and implement
     ``probe``, ``device_info``, ``compile``, ``launch`` (and usually ``prepare``/``fetch``)."""
@@ -162,21 +186,7 @@ class Backend(ABC):
         before any candidate code loaded; host wall time is recorded beside device time."""
         prepared = self.prepare(artifact, args)
         try:
-            for _ in range(policy.warmup):
-                self.launch(prepared)
-            samples: list[float] = []
-            host: list[float] = []
-            start = clock()
-            while len(samples) < policy.max_reps:
-                if policy.flush_cache:
-                    self.flush_cache()
-                h0 = clock()
-                dev = self.launch(prepared)
-                h1 = clock()
-                host.append(h1 - h0)
-                samples.append(dev if dev is not None else h1 - h0)
-                if len(samples) >= policy.min_reps and clock() - start >= policy.budget_s:
-                    break
+            samples, host = repeat_timed(lambda: self.launch(prepared), policy, clock, self.flush_cache)
             outputs = self.fetch(prepared)
         finally:
             self.release(prepared)

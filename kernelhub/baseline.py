@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-from kernelhub.backend import Backend, Clock, TimingPolicy
+from kernelhub.backend import Backend, Clock, TimingPolicy, repeat_timed
 from kernelhub.models import Task, Timing
 from kernelhub.taskrt import load_callable, params_for
 
@@ -19,17 +19,9 @@ def time_reference(backend: Backend, task: Task, arrays: Mapping[str, Any], shap
     fn = load_callable(task.reference, "reference")
     inputs = {t.name: arrays[t.name] for t in task.signature.inputs}
     params = params_for(task, shape)
-    for _ in range(policy.warmup):
+    def call() -> None:  # host-timed: the reference's result is not a device time
         fn(**inputs, **params)
-    samples: list[float] = []
-    start = clock()
-    while len(samples) < policy.max_reps:
-        if policy.flush_cache:
-            backend.flush_cache()
-        t0 = clock()
-        fn(**inputs, **params)
-        samples.append(clock() - t0)
-        if len(samples) >= policy.min_reps and clock() - start >= policy.budget_s:
-            break
+
+    samples, host = repeat_timed(call, policy, clock, backend.flush_cache)
     return Timing.from_samples(samples, method="NumPy reference, host perf_counter", device_time=False,
-                               warmup=policy.warmup, cache_flush=policy.flush_cache, host_samples=samples)
+                               warmup=policy.warmup, cache_flush=policy.flush_cache, host_samples=host)

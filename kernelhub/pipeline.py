@@ -296,7 +296,7 @@ class Evaluator:
                                      f"run is wrong ({c.message}): work skipped while being timed?")
                     return
             self._cross_check(ev, timing, shape)
-            ref = self._reference_timing(task, ev.backend, shape, inputs, timeout)
+            ref = self._reference_timing(task, ev, shape, inputs, timeout)
             flops, nbytes = taskrt.counts(task, shape.values)
             ev.timings.append(ShapeTiming(shape=shape, candidate=timing, reference=ref,
                                           speedup=(ref.median / timing.median) if ref and timing.median > 0 else None,
@@ -330,7 +330,10 @@ class Evaluator:
         elif not any(c.name == "device_vs_host" for c in ev.integrity.checks):
             ev.integrity.add("device_vs_host", Verdict.passed, "device times within host wall times")
 
-    def _reference_timing(self, task: Task, backend: str, shape: Shape, inputs: dict, timeout: float) -> Timing | None:
+    def _reference_timing(self, task: Task, ev: Evaluation, shape: Shape, inputs: dict,
+                          timeout: float) -> Timing | None:
+        """The baseline's timing (cached for the run); a failure is recorded, never hidden."""
+        backend = ev.backend
         key = (backend, task.name, repr(sorted(shape.values.items())))
         if key not in self._reference_timings:
             worker = self.pool.get(backend, role="reference")
@@ -338,9 +341,14 @@ class Evaluator:
                 reply = worker.request({"op": "time_reference", "task": task.model_dump(mode="json"),
                                         "arrays": inputs, "shape": shape.values,
                                         "policy": vars(self.options.policy)}, timeout)
-            except WorkerFailure:
+            except WorkerFailure as f:
+                ev.environment["reference_timing"] = f"failed: {f.detail}"
                 return None
-            if not reply["ok"] or reply["timing"] is None:
+            if not reply["ok"]:
+                ev.environment["reference_timing"] = f"failed: {reply['error']['type']}: {reply['error']['message']}"
+                return None
+            if reply["timing"] is None:
+                ev.environment["reference_timing"] = "none: no baseline on this device"
                 return None
             self._reference_timings[key] = Timing.model_validate(reply["timing"]).model_copy(update={"shape": shape})
         return self._reference_timings[key]
