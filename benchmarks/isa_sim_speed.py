@@ -4,8 +4,9 @@
 
 Prints simulated instructions per second (full timing model on; host wall time after a
 warm-up run, so numba compilation is excluded), the host time to simulate a 256^3 matmul, and
-per starter and configuration: simulated cycles, IPC, vector-ALU utilisation and the fraction
-of the machine's roofline (from its declared peak FLOP/s and DRAM bandwidth).
+per starter and configuration: simulated cycles, IPC or array utilisation, unit utilisation and
+the fraction of the machine's roofline (from its declared peak FLOP/s and DRAM bandwidth).
+``--machine systolic`` (or ``vdsp``) runs one machine only.
 """
 
 from __future__ import annotations
@@ -65,11 +66,58 @@ def scalar_loop_rate(backend, n=20_000_000):
     return stats[1] / dt, dt
 
 
+def systolic_rates(reg, quick: bool) -> None:
+    """The systolic engine: controller-loop rate, matmul host time, and the starters' table."""
+    from isa_sims.core.asm import Assembler
+    b = reg.backend("systolic")
+    prog = Assembler(b.isa, b.config.symbols()).assemble(
+        "kset g1, 20000000\ntop: kaddi g2, g2, 3\nkmul g3, g2, g2\ntally g1, top\nfinish\n")
+    run = lambda mc=None: b.sim.run(prog.code, np.zeros(32, np.int64), np.zeros(4, np.int32),  # noqa: E731
+                                    np.zeros((0, 2), np.int64), max_cycles=mc)
+    run(10)
+    t0 = time.perf_counter()
+    _, stats, *_ = run()
+    dt = time.perf_counter() - t0
+    print(f"systolic controller loop (kaddi/kmul/tally): {stats[1] / dt / 1e6:.1f} M simulated instr/s ({dt:.2f} s)")
+    mm = reg.task("matmul")
+    prog = compile_starter(reg, b, mm)
+    for n in (256, 512):
+        args = args_for(mm, {"M": n, "N": n, "K": n})
+        simulate(b, prog, args, reps=1)
+        host, d = simulate(b, prog, args)
+        print(f"systolic matmul {n}^3: host {host:.3f} s to simulate ({d['macs'] / host / 1e9:.2f} G simulated "
+              f"MAC/s, {d['instructions'] / host / 1e6:.2f} M instr/s), {d['cycles']} simulated cycles")
+    if quick:
+        return
+    print()
+    print("| starter | shape | config | cycles | array util | vector util | dma util | top stall | roofline fraction |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for name, shape in (("vector_add", {"n": 1 << 22}), ("gemv", {"M": 2048, "N": 2048}),
+                        ("matmul", {"M": 512, "N": 512, "K": 512}), ("matmul", {"M": 768, "N": 768, "K": 768})):
+        task = reg.task(name)
+        for bname in ("systolic", "systolic-small", "systolic-large"):
+            be = reg.backend(bname)
+            _, d = simulate(be, compile_starter(reg, be, task), args_for(task, shape), reps=1)
+            flops, nbytes = taskrt.counts(task, shape)
+            info = be.device_info()
+            attainable = min(info.peak_flops_per_s, info.peak_bytes_per_s * flops / nbytes)
+            frac = (flops / d["seconds_simulated"]) / attainable
+            top = max(d["stall_cycles"], key=d["stall_cycles"].get)
+            print(f"| {name} | {shape} | {be.config.name} | {d['cycles']} | {d['array_mac_utilisation']:.2f} | "
+                  f"{d['utilisation']['vector']:.2f} | {d['utilisation']['dma']:.2f} | {top} | {frac:.2f} |")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true", help="only the speed numbers, default config")
+    ap.add_argument("--machine", choices=("all", "vdsp", "systolic"), default="all")
     a = ap.parse_args()
     reg = registry()
+    if a.machine in ("all", "systolic"):
+        systolic_rates(reg, a.quick)
+        print()
+    if a.machine == "systolic":
+        return
     b = reg.backend("vdsp")
     rate, dt = scalar_loop_rate(b)
     print(f"vdsp scalar loop (iplusk/itimes/again): {rate / 1e6:.1f} M simulated instr/s ({dt:.2f} s)")

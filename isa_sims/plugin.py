@@ -1,6 +1,7 @@
 """kernelhub plugin of the simulated custom-ISA accelerators (entry point ``isa_sims``).
 
-Registers one backend per machine configuration (``vdsp``, ``vdsp-small``, ``vdsp-wide``) and
+Registers one backend per machine configuration (``vdsp``, ``vdsp-small``, ``vdsp-wide``, ``systolic``,
+``systolic-small``, ``systolic-large``) and
 serves starter kernels from ``isa_sims/<machine>/starters/<task>.s``. Importing stays cheap:
 numba loads only when a simulation first runs.
 """
@@ -14,7 +15,7 @@ from kernelhub.hookspecs import hookimpl
 
 HERE = Path(__file__).parent
 #: backend name prefix -> (machine package, language)
-MACHINES = {"vdsp": ("vdsp", "vdsp-asm")}
+MACHINES = {"vdsp": ("vdsp", "vdsp-asm"), "systolic": ("systolic", "systolic-asm")}
 
 
 @hookimpl
@@ -23,6 +24,10 @@ def kernelhub_register_backends(register: Callable) -> None:
     from isa_sims.vdsp.isa import CONFIGS
     for name in CONFIGS:
         register(VdspBackend(name))
+    from isa_sims.systolic.backend import SystolicBackend
+    from isa_sims.systolic.isa import CONFIGS as SYSTOLIC_CONFIGS
+    for name in SYSTOLIC_CONFIGS:
+        register(SystolicBackend(name))
 
 
 @hookimpl

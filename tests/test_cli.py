@@ -77,10 +77,17 @@ def test_user_errors_are_one_line(args, needle):
     assert "fix:" in p.stderr
 
 
+def test_bench_default_covers_every_usable_backend(tmp_path):
+    summary = json.loads(kh("bench", "-t", "vector_add", "--quick", "--out", str(tmp_path / "all"), "--json").stdout)
+    rows = {r["backend"]: r["status"] for r in summary["rows"]}
+    assert {"numba", "opencl", "vdsp"} <= set(rows) and "null" not in rows
+    assert all(s == "correct" for s in rows.values())
+
+
 def test_bench_streams_resumes_and_plots(tmp_path):
     out = tmp_path / "run"
-    summary = json.loads(kh("bench", "-t", "vector_add", "-t", "softmax", "--quick", "--out", str(out),
-                            "--json").stdout)
+    summary = json.loads(kh("bench", "-t", "vector_add", "-t", "softmax", "-b", "numba", "-b", "opencl",
+                            "--quick", "--out", str(out), "--json").stdout)
     rows = summary["rows"]
     assert {(r["task"], r["backend"]) for r in rows} >= {("vector_add", "numba"), ("softmax", "opencl")}
     assert all(r["status"] == "correct" for r in rows)
@@ -90,8 +97,8 @@ def test_bench_streams_resumes_and_plots(tmp_path):
     assert Path(summary["plots"]["roofline"]).stat().st_size > 1000
     # simulate an interrupted run: drop the last record and tear the line before it
     (out / "results.jsonl").write_text("\n".join(lines[:-2]) + "\n" + lines[-2][:40])
-    again = json.loads(kh("bench", "-t", "vector_add", "-t", "softmax", "--quick", "--out", str(out),
-                          "--resume", "--json").stdout)
+    again = json.loads(kh("bench", "-t", "vector_add", "-t", "softmax", "-b", "numba", "-b", "opencl",
+                          "--quick", "--out", str(out), "--resume", "--json").stdout)
     assert len(again["rows"]) == len(rows)
     good = [ln for ln in (out / "results.jsonl").read_text().splitlines() if ln.startswith("{") and ln.endswith("}")]
     keys = [json.loads(ln)["job"] for ln in good]

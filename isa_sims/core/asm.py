@@ -289,7 +289,7 @@ class Assembler:
             self.error(ln, tok.col, f"operand {k} ({opd.name}) of {ins.mnemonic} is empty; "
                        f"expected {KIND_TEXT[opd.kind]}", "")
             return None
-        if opd.kind in (SREG, VREG):
+        if opd.kind in self.isa.reg_by_kind:
             r = self._register(ln, ins, k, opd, tok)
             return None if r is None else [r]
         if opd.kind in (IMM, TAG):

@@ -17,10 +17,12 @@ import numpy as np
 
 # operand kinds
 SREG, VREG, IMM, FIMM, LABEL, ADDR, TAG = "sreg", "vreg", "imm", "fimm", "label", "addr", "tag"
+WREG = "wreg"  # a second non-scalar register class (the systolic engine's weight banks); decoded like VREG
 
 KIND_TEXT = {
     SREG: "a scalar register", VREG: "a vector register", IMM: "an integer immediate",
     FIMM: "a float immediate", LABEL: "a label", ADDR: "a scratchpad address [sN+imm]", TAG: "a DMA tag",
+    WREG: "a weight bank",
 }
 
 #: occupancy rules: how many cycles an instruction holds its unit
@@ -112,12 +114,15 @@ class ISA:
     def decode_tables(self, latencies: dict[str, int]) -> dict[str, np.ndarray]:
         """Per-opcode arrays for the simulator's generic timing model: unit index, latency,
         occupancy rule, flops per lane, and which fields are scalar/vector sources and
-        destinations (up to 3 sources and 1 destination of each class; -1 = none)."""
+        destinations (3 or more sources and 1 destination of each class; -1 = none)."""
         n = self.n_opcodes
+        # source slots: 3, or more where an instruction reads more registers of one class
+        ns = max([3] + [sum(1 for o in i.operands if o.kind in self.reg_by_kind and "r" in o.role
+                            or o.kind == ADDR) for i in self.instrs])
         t = {
             "unit": np.zeros(n, np.int64), "lat": np.ones(n, np.int64), "occ": np.zeros(n, np.int64),
             "flops": np.zeros(n, np.int64), "valid": np.zeros(n, np.int64),
-            "ssrc": -np.ones((n, 3), np.int64), "vsrc": -np.ones((n, 3), np.int64),
+            "ssrc": -np.ones((n, ns), np.int64), "vsrc": -np.ones((n, ns), np.int64),
             "sdst": -np.ones(n, np.int64), "vdst": -np.ones(n, np.int64),
         }
         for ins in self.instrs:
@@ -129,7 +134,7 @@ class ISA:
             t["flops"][o] = ins.flops_per_lane
             f, ns, nv = 0, 0, 0
             for opd in ins.operands:
-                if opd.kind in (SREG, VREG):
+                if opd.kind in self.reg_by_kind:  # SREG, or a second class (VREG, WREG) in vsrc/vdst
                     src, dst = ("ssrc", "sdst") if opd.kind == SREG else ("vsrc", "vdst")
                     if "r" in opd.role:
                         k = ns if opd.kind == SREG else nv

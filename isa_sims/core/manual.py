@@ -32,7 +32,9 @@ def encoding_text(ins: Instr) -> str:
     return f"opcode {ins.opcode}" + (" | " + " ".join(fields) if fields else "")
 
 
-def instruction_reference(isa: ISA, latencies: dict[str, int]) -> str:
+def instruction_reference(isa: ISA, latencies: dict[str, int], occ_text: dict[int, str] | None = None) -> str:
+    """``occ_text`` names a machine's own occupancy rules (default: the vdsp's)."""
+    occ_text = {**OCC_TEXT, **(occ_text or {})}
     out = ["## Instruction reference", "",
            "Generated from the ISA table. Latency: cycles from issue until the result can be used "
            "(plus occupancy - 1 for multi-cycle ops). Occupancy: cycles the unit stays busy.", ""]
@@ -46,7 +48,7 @@ def instruction_reference(isa: ISA, latencies: dict[str, int]) -> str:
         out += ["| syntax | semantics | unit | latency | occupancy |", "|---|---|---|---|---|"]
         for ins in rows:
             out.append(f"| `{ins.syntax()}` | {ins.semantics} | {ins.unit} | {latencies[ins.latency]} "
-                       f"| {OCC_TEXT[ins.occupancy]} |")
+                       f"| {occ_text[ins.occupancy]} |")
         out.append("")
         for ins in rows:
             out += [f"**`{ins.mnemonic}`**: {ins.semantics}. Operands: {operand_text(ins, isa)}. "
