@@ -141,7 +141,9 @@ def _append(path: Path, job: Job, ev: Evaluation) -> None:
 
 def bench_backends(reg: Registry, names: list[str] | None, include_test: bool = False) -> list[str]:
     """The backends a bench run covers: those named, else every one that can at least
-    compile here (compile-only ones give compile-only rows, said as such)."""
+    compile here (compile-only ones give compile-only rows, said as such). Interpreted
+    backends (Triton's interpreter on a CPU) are left out unless named: their timings
+    mean nothing and full-size shapes take minutes."""
     if names:
         for n in names:
             reg.backend(n)
@@ -150,7 +152,7 @@ def bench_backends(reg: Registry, names: list[str] | None, include_test: bool = 
     for name, backend in sorted(reg.backends.items()):
         if backend.test_only and not include_test:
             continue
-        if backend.probe().compile:
+        if backend.probe().compile and not backend.interpreted:
             chosen.append(name)
     if not chosen:
         raise UserError("no backend can run on this machine", "`kernelhub backends` says why for each")

@@ -22,5 +22,6 @@ TASKS = [
         heldout_shapes=[{"n": 1}, {"n": 1_000_003}, {"n": 3 << 21}],
         tolerances=F32, flops="n", bytes="12 * n",
         reference="tasks.elementwise:vector_add",
+        framework_references={"torch": "tasks.torch_refs:vector_add"},
     ),
 ]

@@ -28,5 +28,6 @@ TASKS = [
                         {"M": 1000, "N": 1, "K": 333}, {"M": 1024, "N": 1024, "K": 1024}],
         tolerances=F32_ACCUM, flops="2 * M * N * K", bytes="4 * (M * K + K * N + M * N)",
         reference="tasks.matmul:matmul", tags=["compute-bound", "blas3"],
+        framework_references={"torch": "tasks.torch_refs:matmul"},
     ),
 ]

@@ -72,6 +72,7 @@ TASKS = [
         **_SHAPES,
         tolerances=F32, flops="5 * M * N", bytes="8 * M * N",
         reference="tasks.normalization:softmax", generator="tasks.normalization:logits",
+        framework_references={"torch": "tasks.torch_refs:softmax"},
     ),
     Task(
         name="layernorm", category="normalization",
@@ -84,6 +85,7 @@ TASKS = [
         **_SHAPES_N1,
         tolerances=F32, flops="8 * M * N", bytes="8 * M * N + 8 * N",
         reference="tasks.normalization:layernorm", generator="tasks.normalization:activations",
+        framework_references={"torch": "tasks.torch_refs:layernorm"},
     ),
     Task(
         name="rmsnorm", category="normalization",
@@ -94,5 +96,6 @@ TASKS = [
         **_SHAPES_N1,
         tolerances=F32, flops="4 * M * N", bytes="8 * M * N + 4 * N",
         reference="tasks.normalization:rmsnorm", generator="tasks.normalization:rms_activations",
+        framework_references={"torch": "tasks.torch_refs:rmsnorm"},
     ),
 ]

@@ -46,6 +46,7 @@ TASKS = [
                         {"M": 4096, "N": 4096}],
         tolerances=F32_ACCUM, flops="M * N", bytes="4 * M * N + 4 * M",
         reference="tasks.reduction:row_sum", generator="tasks.reduction:offset_rows",
+        framework_references={"torch": "tasks.torch_refs:row_sum"},
     ),
     Task(
         name="sum", category="reduction",
@@ -57,5 +58,6 @@ TASKS = [
         heldout_shapes=[{"n": 1}, {"n": 1_000_003}, {"n": 3 << 22}],
         tolerances=F32_ACCUM, flops="n", bytes="4 * n + 4",
         reference="tasks.reduction:total_sum", generator="tasks.reduction:offset_vector",
+        framework_references={"torch": "tasks.torch_refs:total_sum"},
     ),
 ]

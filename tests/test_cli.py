@@ -81,7 +81,7 @@ def test_bench_default_covers_every_usable_backend(tmp_path):
     summary = json.loads(kh("bench", "-t", "vector_add", "--quick", "--out", str(tmp_path / "all"), "--json").stdout)
     rows = {r["backend"]: r["status"] for r in summary["rows"]}
     assert {"numba", "opencl", "vdsp"} <= set(rows) and "null" not in rows
-    assert all(s == "correct" for s in rows.values())
+    assert all(s in ("correct", "compile_only") for s in rows.values()), rows
 
 
 def test_bench_streams_resumes_and_plots(tmp_path):
