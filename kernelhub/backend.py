@@ -218,6 +218,12 @@ class Backend(ABC):
 
     # ------------------------------------------------------------ optional extras
 
+    def healthy(self) -> bool:
+        """False after an error that leaves the device unusable in this process (a sticky CUDA
+        error after an illegal address, say): the harness then replaces the worker before the
+        next evaluation. Called after every request; keep it cheap. Default: True."""
+        return True
+
     def run_profile(self) -> Profile | None:
         """The profile measured by the last launch (cycle counts, counters), for backends that
         measure one; the pipeline reports the one from the last timed run. Default: None."""

@@ -196,6 +196,8 @@ class Worker:
                     self.kill()
                     raise WorkerFailure("protocol", f"worker reply rejected: {e}", self.log_since(offset)) from None
                 reply["stderr"] = self.log_since(offset)
+                if reply.get("retire"):  # the backend says this process's device is unusable now
+                    self.dirty = True
                 return reply
             if self.proc.poll() is not None:
                 raise self._died(offset)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import math
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -120,3 +121,74 @@ def plot_roofline(evals: list[Evaluation], path: Path) -> Path:
     fig.savefig(path, dpi=110)
     plt.close(fig)
     return path
+
+
+# ---------------------------------------------------------------- per backend and device (HTML/Markdown reports)
+
+#: KernelBench's fast_p thresholds: share of tasks correct AND faster than p x the reference.
+FAST_P = (1.0, 1.5, 2.0)
+
+
+@dataclass
+class GroupMetrics:
+    """The headline numbers of one backend on one device."""
+
+    backend: str
+    device: str
+    label: str
+    evals: list[Evaluation]
+    jobs: int = 0
+    correct: int = 0
+    timed: int = 0
+    geomean_speedup: float | None = None
+    fast_p: dict[float, float | None] = field(default_factory=dict)
+    roofline_fraction: float | None = None
+    statuses: dict[str, int] = field(default_factory=dict)
+
+
+def geomean(xs: list[float]) -> float | None:
+    xs = [x for x in xs if x and x > 0]
+    return math.exp(sum(map(math.log, xs)) / len(xs)) if xs else None
+
+
+def fast_p(evals: list[Evaluation], p: float) -> float | None:
+    """Share of all jobs that are correct with speedup > p; None where no job has a baseline
+    (a simulator's modelled time has nothing on the device to be compared with)."""
+    if not evals or not any(e.speedup for e in evals):
+        return None
+    return sum(e.status == Status.correct and (e.speedup or 0) > p for e in evals) / len(evals)
+
+
+def _devices(evals: list[Evaluation]) -> dict[str, str]:
+    """An unavailable job records no device: attribute it to its backend's only device, if any."""
+    seen: dict[str, set[str]] = {}
+    for e in evals:
+        if e.device:
+            seen.setdefault(e.backend, set()).add(e.device)
+    return {b: next(iter(d)) for b, d in seen.items() if len(d) == 1}
+
+
+def group_metrics(evals: list[Evaluation]) -> list[GroupMetrics]:
+    """One row per (backend, device), sorted by backend; labels name the device only where a
+    backend ran on several."""
+    only = _devices(evals)
+    groups: dict[tuple[str, str], list[Evaluation]] = {}
+    for e in evals:
+        groups.setdefault((e.backend, e.device or only.get(e.backend, "")), []).append(e)
+    per_backend: dict[str, int] = {}
+    for b, _ in groups:
+        per_backend[b] = per_backend.get(b, 0) + 1
+    out = []
+    for (b, d), evs in sorted(groups.items()):
+        ok = [e for e in evs if e.status == Status.correct]
+        fractions = sorted(e.roofline_fraction for e in ok if e.roofline_fraction)
+        statuses: dict[str, int] = {}
+        for e in evs:
+            statuses[e.status.value] = statuses.get(e.status.value, 0) + 1
+        out.append(GroupMetrics(
+            backend=b, device=d or "(unknown)", label=b if per_backend[b] == 1 else f"{b} @ {d or '?'}", evals=evs,
+            jobs=len(evs), correct=len(ok), timed=sum(bool(e.speedup) for e in ok),
+            geomean_speedup=geomean([e.speedup for e in ok if e.speedup]),
+            fast_p={p: fast_p(evs, p) for p in FAST_P},
+            roofline_fraction=fractions[len(fractions) // 2] if fractions else None, statuses=statuses))
+    return out

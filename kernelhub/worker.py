@@ -145,6 +145,13 @@ class WorkerState:
         return {"ok": True, "pid": os.getpid(), "netns": os.readlink("/proc/self/ns/net")}
 
 
+def _healthy(backend: Any) -> bool:
+    try:
+        return bool(backend.healthy())
+    except Exception:  # a health check that fails is an unhealthy worker
+        return False
+
+
 def _host_arrays(arrays: dict[str, Any]) -> dict[str, Any]:
     import numpy as np
 
@@ -178,6 +185,7 @@ def serve(conn: Connection, key: bytes, backend_name: str) -> None:
                 raise
             reply = _error_reply(e, candidate_file)
         reply["tampered"] = state.guard.tampered() if state is not None else []
+        reply["retire"] = state is not None and not _healthy(state.backend)
         if state is not None:
             state.served += 1
         try:

@@ -190,8 +190,15 @@ def test_hang_is_a_timeout(evaluator, tiny_add):
     assert ev.seconds < 30
 
 
-def test_unbounded_allocation_is_out_of_memory(evaluator, tiny_add):
-    ev = run(evaluator, tiny_add, """
+def test_unbounded_allocation_is_out_of_memory(tiny_add):
+    from kernelhub.backend import TimingPolicy
+    from kernelhub.isolation import Limits
+    from kernelhub.pipeline import EvalOptions, Evaluator
+    # a generous run timeout: on a loaded machine filling 1 GiB can take seconds, and the
+    # memory watchdog, not the clock, must be what stops it
+    limits = Limits(compile_timeout_s=60, run_timeout_s=120, memory_bytes=1 << 30)
+    with Evaluator(EvalOptions(policy=TimingPolicy.quick(), limits=limits)) as evaluator:
+        ev = run(evaluator, tiny_add, """
         import numpy as np
         hoard = []
         def kernel(x, y, out, n):

@@ -80,7 +80,8 @@ def test_sm90_resource_report_and_interpreted_timing(backend):
     k = prof.detail["kernels"]["add_kernel"]
     assert k["target"] == "sm_90" and k["occupancy"]["arch"] == "sm_90"
     timing = r.timings[0].candidate
-    assert timing.interpreted and not timing.device_time
+    assert timing.interpreted == backend.interpreted  # interpreter here; CUDA events on a GPU machine
+    assert timing.device_time == (not backend.interpreted)
 
 
 BAD_HEAD = """
@@ -135,7 +136,7 @@ def test_syntax_error_exact_line(ev, tiny):
 def test_triton_type_error_maps_to_kernel_line(ev, tiny):
     src = BAD_HEAD + "    v = tl.load(x + offs, mask=m)\n    tl.store(out + offs, tl.dot(v, v), mask=m)\n" + LAUNCH
     r = ev.evaluate(tiny, cand(src))
-    assert r.status == Status.compile_error, r.message
+    assert r.status == Status.compile_error, f"{r.status.value}: {r.message}"
     d = r.compile.diagnostics[-1]
     assert d.line == 11 and "tl.dot" in d.source_line and "sm_90" in d.message
 
@@ -166,6 +167,8 @@ def test_infinite_loop_times_out(backend, tiny):
                        limits=Limits(compile_timeout_s=12, run_timeout_s=5))
     with Evaluator(opts) as e:
         r = e.evaluate(tiny, cand(src))
-        assert r.status == Status.timeout, r.message
+        # compiled for a GPU, the effect-free loop may be deleted by LLVM: then the kernel simply
+        # runs and the missing y shows up as a wrong result
+        assert r.status == Status.timeout or (not backend.interpreted and r.status == Status.incorrect), r.message
         good = e.evaluate(tiny, cand((STARTERS / "vector_add.py").read_text()))  # the worker was replaced
         assert good.status == Status.correct, good.message

@@ -251,8 +251,12 @@ class CudaBackend(Backend):
             end.record()
             end.synchronize()
         except cp.cuda.driver.CUDADriverError as e:
+            self._sticky_error = str(e)  # CUDA errors from a kernel poison the context: retire the worker
             raise CandidateError(f"CUDA error: {e}") from None
         return cp.cuda.get_elapsed_time(start, end) * 1e-3
+
+    def healthy(self) -> bool:
+        return getattr(self, "_sticky_error", None) is None
 
     def _spin(self) -> Any:
         if getattr(self, "_spin_kernel", None) is None:

@@ -299,6 +299,18 @@ class TritonBackend(Backend):
             torch.cuda.synchronize()
         return Prepared(artifact=artifact, tensors=tensors, bases=bases, args=ordered, events=ev)
 
+    def healthy(self) -> bool:
+        """A kernel fault (illegal address, device assert) poisons the CUDA context for good."""
+        import sys
+        torch = sys.modules.get("torch")
+        if torch is None or not torch.cuda.is_initialized():
+            return True
+        try:
+            torch.cuda.synchronize()
+            return True
+        except Exception:
+            return False
+
     def launch(self, prepared: Prepared) -> float | None:
         from kernelhub_triton import recorder
         entry = prepared.artifact.entry

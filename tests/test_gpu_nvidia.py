@@ -1,0 +1,92 @@
+"""On the NVIDIA GPU machine only (marker `gpu`, run through the device tool): the CUDA backend's
+run path with device timing, recovery after an illegal address, and the Triton backend's GPU path
+with its host-compute check. The interpreter-mode tests in test_triton_backend.py run there too
+and then exercise the GPU path, since the mode follows the machine."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+from kernelhub.backend import TimingPolicy
+from kernelhub.isolation import Limits
+from kernelhub.models import Candidate, Status
+from kernelhub.pipeline import EvalOptions, Evaluator
+from kernelhub.plugins import registry
+
+from conftest import small_task
+
+pytestmark = pytest.mark.gpu
+
+ILLEGAL = """
+//! kernel: vector_add
+//! global: round_up(n, 256)
+//! local: 256
+extern "C" __global__ void vector_add(const float *x, const float *y, float *out, long long n) {
+    float *bad = (float *)0x10;
+    long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x;
+    if (i < n) bad[i] = x[i] + y[i];
+}
+"""
+
+
+def _need(name: str):
+    try:
+        b = registry().backend(name)
+    except Exception as e:
+        pytest.skip(f"{name} not registered: {e}")
+    if not b.probe().time:
+        pytest.skip(f"{name} cannot time here: {b.probe().reasons}")
+    return b
+
+
+@pytest.fixture(scope="module")
+def ev():
+    opts = EvalOptions(policy=TimingPolicy(warmup=3, min_reps=20, max_reps=200, budget_s=0.2),
+                       limits=Limits(compile_timeout_s=120, run_timeout_s=30, memory_bytes=16 << 30))
+    with Evaluator(opts) as e:
+        yield e
+
+
+@pytest.fixture(scope="module")
+def task():
+    return small_task("vector_add", visible=[{"n": 1 << 22}], heldout=[{"n": 1}, {"n": 1537}])
+
+
+@pytest.mark.parametrize("backend", ["cuda", "triton"])
+def test_starter_runs_with_device_timing(ev, task, backend):
+    _need(backend)
+    src = registry().starter(task, backend)
+    r = ev.evaluate(task, Candidate(backend=backend, source=src, filename="vector_add.starter"))
+    assert r.status == Status.correct, r.message
+    t = r.timings[0].candidate
+    assert t.device_time and not t.interpreted and r.speedup and r.timings[0].reference
+    assert all(d <= h * 1.02 + 2e-5 for d, h in zip(t.samples, t.host_samples))
+
+
+def test_illegal_address_then_recovery(ev, task):
+    _need("cuda")
+    bad = ev.evaluate(task, Candidate(backend="cuda", source=ILLEGAL, filename="illegal.cu"))
+    assert bad.status in (Status.crash, Status.runtime_error), bad.message
+    good = ev.evaluate(task, Candidate(backend="cuda", source=registry().starter(task, "cuda"), filename="ok.cu"))
+    assert good.status == Status.correct, good.message
+
+
+def test_triton_host_compute_on_gpu(ev, task):
+    _need("triton")
+    src = textwrap.dedent("""
+        import triton
+        import triton.language as tl
+
+        @triton.jit
+        def k(x, out, n, BLOCK: tl.constexpr):
+            offs = tl.program_id(0) * BLOCK + tl.arange(0, BLOCK)
+            tl.store(out + offs, tl.load(x + offs, mask=offs < n), mask=offs < n)
+
+        def kernel(x, y, out, n):
+            k[(triton.cdiv(n, 256),)](x, out, n, BLOCK=256)
+            out.add_(y)
+        """)
+    r = ev.evaluate(task, Candidate(backend="triton", source=src, filename="cheat.py"))
+    assert r.status == Status.integrity_violation, r.message
