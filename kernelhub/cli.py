@@ -266,6 +266,21 @@ def _print_summary(summary: dict[str, Any]) -> None:
         c.print(f"plots skipped: {summary['plots_skipped']}")
 
 
+# ---------------------------------------------------------------- agents
+
+
+@app.command()
+def serve(http: Optional[str] = typer.Option(None, "--http",
+                                             help="HOST:PORT: streamable HTTP at http://HOST:PORT/mcp (default: stdio)")
+          ) -> None:
+    """Run the MCP tool server (list_backends, backend_manual, list_tasks, get_task, compile, evaluate)."""
+    try:
+        from kernelhub.agent.mcp_server import serve as _serve
+    except ImportError as e:
+        raise UserError(f"the MCP server needs the `mcp` package ({e})", "pip install 'kernelhub[agent]'") from None
+    _serve(http)
+
+
 # ---------------------------------------------------------------- schema
 
 
