@@ -6,7 +6,7 @@ Prints simulated instructions per second (full timing model on; host wall time a
 warm-up run, so numba compilation is excluded), the host time to simulate a 256^3 matmul, and
 per starter and configuration: simulated cycles, IPC or array utilisation, unit utilisation and
 the fraction of the machine's roofline (from its declared peak FLOP/s and DRAM bandwidth).
-``--machine systolic`` (or ``vdsp``) runs one machine only.
+``--machine systolic`` (or ``vdsp``, ``mesh``) runs one machine only.
 """
 
 from __future__ import annotations
@@ -107,12 +107,62 @@ def systolic_rates(reg, quick: bool) -> None:
                   f"{d['utilisation']['vector']:.2f} | {d['utilisation']['dma']:.2f} | {top} | {frac:.2f} |")
 
 
+def mesh_rates(reg, quick: bool) -> None:
+    """The tile mesh: a scalar loop on every tile, matmul host time, and the starters' table."""
+    from isa_sims.core.asm import Assembler
+    b = reg.backend("mesh")
+    prog = Assembler(b.isa, b.config.symbols()).assemble(
+        "mk h1, 2000000\ntop: plusk h2, h2, 3\ntimes h3, h2, h2\nredo h1, top\nrest\n")
+    run = lambda mc=None: b.sim.run(prog.code, b.sim.initial_regs(), np.zeros(4, np.int32),  # noqa: E731
+                                    np.zeros((0, 2), np.int64), max_cycles=mc)
+    run(10)
+    t0 = time.perf_counter()
+    r = run()
+    dt = time.perf_counter() - t0
+    print(f"mesh scalar loop on {b.config.ncores} tiles (plusk/times/redo): "
+          f"{r['stats'][1] / dt / 1e6:.1f} M simulated instr/s ({dt:.2f} s)")
+    mm = reg.task("matmul")
+    prog = compile_starter(reg, b, mm)
+    for n in (256, 512):
+        args = args_for(mm, {"M": n, "N": n, "K": n})
+        simulate(b, prog, args, reps=1)
+        host, d = simulate(b, prog, args)
+        print(f"mesh matmul {n}^3: host {host:.3f} s to simulate ({d['instructions'] / host / 1e6:.2f} M instr/s), "
+              f"{d['cycles']} simulated cycles")
+    if quick:
+        return
+    print()
+    print("| starter | shape | config | cycles | lane util min/mean/max | link util | dram util | top stall "
+          "| roofline fraction |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for name, shape in (("vector_add", {"n": 1 << 22}), ("sum", {"n": 1 << 23}),
+                        ("matmul", {"M": 512, "N": 512, "K": 512}), ("matmul", {"M": 768, "N": 768, "K": 768})):
+        task = reg.task(name)
+        for bname in ("mesh", "mesh-small", "mesh-wide"):
+            be = reg.backend(bname)
+            _, d = simulate(be, compile_starter(reg, be, task), args_for(task, shape), reps=1)
+            flops, nbytes = taskrt.counts(task, shape)
+            info = be.device_info()
+            attainable = min(info.peak_flops_per_s, info.peak_bytes_per_s * flops / nbytes)
+            frac = (flops / d["seconds_simulated"]) / attainable
+            lu = d["lane_utilisation"]
+            top = max(d["stall_cycles"], key=d["stall_cycles"].get)
+            print(f"| {name} | {shape} | {be.config.name} | {d['cycles']} | {lu['min']:.2f}/{lu['mean']:.2f}/"
+                  f"{lu['max']:.2f} | {d['network']['link_utilisation_mean']:.2f} | {d['dram_utilisation']:.2f} | "
+                  f"{top} | {frac:.2f} |")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true", help="only the speed numbers, default config")
-    ap.add_argument("--machine", choices=("all", "vdsp", "systolic"), default="all")
+    ap.add_argument("--machine", choices=("all", "vdsp", "systolic", "mesh"), default="all")
     a = ap.parse_args()
     reg = registry()
+    if a.machine in ("all", "mesh"):
+        mesh_rates(reg, a.quick)
+        print()
+    if a.machine == "mesh":
+        return
     if a.machine in ("all", "systolic"):
         systolic_rates(reg, a.quick)
         print()

@@ -1,7 +1,7 @@
 """kernelhub plugin of the simulated custom-ISA accelerators (entry point ``isa_sims``).
 
 Registers one backend per machine configuration (``vdsp``, ``vdsp-small``, ``vdsp-wide``, ``systolic``,
-``systolic-small``, ``systolic-large``) and
+``systolic-small``, ``systolic-large``, ``mesh``, ``mesh-small``, ``mesh-wide``) and
 serves starter kernels from ``isa_sims/<machine>/starters/<task>.s``. Importing stays cheap:
 numba loads only when a simulation first runs.
 """
@@ -15,7 +15,7 @@ from kernelhub.hookspecs import hookimpl
 
 HERE = Path(__file__).parent
 #: backend name prefix -> (machine package, language)
-MACHINES = {"vdsp": ("vdsp", "vdsp-asm"), "systolic": ("systolic", "systolic-asm")}
+MACHINES = {"vdsp": ("vdsp", "vdsp-asm"), "systolic": ("systolic", "systolic-asm"), "mesh": ("mesh", "mesh-asm")}
 
 
 @hookimpl
@@ -28,6 +28,10 @@ def kernelhub_register_backends(register: Callable) -> None:
     from isa_sims.systolic.isa import CONFIGS as SYSTOLIC_CONFIGS
     for name in SYSTOLIC_CONFIGS:
         register(SystolicBackend(name))
+    from isa_sims.mesh.backend import MeshBackend
+    from isa_sims.mesh.isa import CONFIGS as MESH_CONFIGS
+    for name in MESH_CONFIGS:
+        register(MeshBackend(name))
 
 
 @hookimpl
