@@ -190,9 +190,13 @@ def bench(backend: list[str] = typer.Option([], "--backend", "-b", help="default
           resume: bool = typer.Option(False, help="skip jobs already in OUT/results.jsonl"),
           quick: bool = typer.Option(False, help="short timing policy"),
           include_test: bool = typer.Option(False, help="include test-only backends"),
+          executor: str = typer.Option("local", help="local (in-process pool) or ray"),
+          address: Optional[str] = typer.Option(None, help="Ray head host:port for --executor ray "
+                                                "(default: a fresh local Ray instance)"),
           as_json: bool = typer.Option(False, "--json")) -> None:
-    """Run every task's starter on every available backend: table, JSONL, plots."""
+    """Run every task's starter on every available backend: table, JSONL, plots, report.html/.md."""
     from kernelhub.executor import LocalExecutor, bench_backends, starter_jobs
+    from kernelhub.html_report import write_pages
     from kernelhub.report import write_report
 
     reg = _registry()
@@ -215,8 +219,16 @@ def bench(backend: list[str] = typer.Option([], "--backend", "-b", help="default
             progress.update(bar, advance=1, description=f"{job.task} on {job.candidate.backend}: {ev.status.value}"
                             + (" (resumed)" if reused else ""))
 
-        evals = LocalExecutor(_options(quick)).run(jobs, results_path, resume=resume, on_result=on_result)
+        if executor == "ray":
+            from kernelhub.ray_executor import RayExecutor
+            runner = RayExecutor(_options(quick), address=address)
+        elif executor == "local":
+            runner = LocalExecutor(_options(quick))
+        else:
+            raise UserError(f"unknown executor {executor!r}", "use --executor local or --executor ray")
+        evals = runner.run(jobs, results_path, resume=resume, on_result=on_result)
     summary = write_report(evals, out)
+    summary["pages"] = write_pages(evals, out, source=str(results_path))
     summary["results"] = str(results_path)
     if as_json:
         _emit_json(summary)
@@ -226,10 +238,12 @@ def bench(backend: list[str] = typer.Option([], "--backend", "-b", help="default
 
 @app.command()
 def report(results: Path = typer.Argument(..., help="a results.jsonl written by `kernelhub bench`"),
-           out: Optional[Path] = typer.Option(None, help="where to write plots (default: beside the results)"),
+           out: Optional[Path] = typer.Option(None, help="where to write plots and report.html/report.md "
+                                              "(default: beside the results)"),
            as_json: bool = typer.Option(False, "--json")) -> None:
-    """Rebuild the table, summary.json and plots from a results file."""
+    """Rebuild the table, summary.json, plots and report.html/report.md from a results file."""
     from kernelhub.executor import read_results
+    from kernelhub.html_report import write_pages
     from kernelhub.report import write_report
 
     if not results.is_file():
@@ -238,6 +252,7 @@ def report(results: Path = typer.Argument(..., help="a results.jsonl written by 
     if not evals:
         raise UserError(f"{results} holds no results", "run `kernelhub bench` first")
     summary = write_report(evals, out or results.parent)
+    summary["pages"] = write_pages(evals, out or results.parent, source=str(results))
     _emit_json(summary) if as_json else _print_summary(summary)
 
 
@@ -262,8 +277,39 @@ def _print_summary(summary: dict[str, Any]) -> None:
                 + (f"{g:.2f}x" if g else "n/a") + f", faster than reference on {tot['faster_than_reference']}")
     for name, p in summary["plots"].items():
         c.print(f"plot {name}: {p}")
+    for name, p in summary.get("pages", {}).items():
+        c.print(f"report ({name}): {p}")
     if summary.get("plots_skipped"):
         c.print(f"plots skipped: {summary['plots_skipped']}")
+
+
+@app.command("ray-resources")
+def ray_resources() -> None:
+    """The --resources JSON for `ray start` on this machine (one per backend and mode usable here)."""
+    from kernelhub.ray_executor import node_resources
+    print(json.dumps(node_resources(_registry())))
+
+
+import_app = typer.Typer(no_args_is_help=True, help="Import problem sets in other formats as kernelhub tasks.")
+app.add_typer(import_app, name="import")
+
+
+@import_app.command("kernelbench")
+def import_kernelbench(path: list[Path] = typer.Argument(..., help="KernelBench-format .py files or folders"),
+                       out: Path = typer.Option(Path("imported/kernelbench"), "--out", help="folder to write"),
+                       as_json: bool = typer.Option(False, "--json")) -> None:
+    """Read Model/get_inputs/get_init_inputs problem files into tasks (use: KERNELHUB_IMPORTS=OUT)."""
+    from kernelhub.importers.kernelbench import import_problems
+    rep = import_problems(path, out)
+    if as_json:
+        _emit_json({"out": str(out), "tasks": [t.name for t in rep.tasks], "errors": rep.errors})
+    else:
+        for t in rep.tasks:
+            print(f"imported {t.name}")
+        for msg in rep.errors.values():
+            print(f"error: {msg}", file=sys.stderr)
+        print(f"{len(rep.tasks)} tasks -> {out}; use them with: export KERNELHUB_IMPORTS={out.resolve()}")
+    raise typer.Exit(1 if rep.errors else 0)
 
 
 # ---------------------------------------------------------------- agents

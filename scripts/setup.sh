@@ -6,13 +6,18 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}
 
-if ! ls /etc/OpenCL/vendors/*.icd >/dev/null 2>&1; then
+# Debian packages: PoCL (a CPU OpenCL driver), clang-19 + lld-19 + ROCm device libraries + HIP
+# headers (HIP C++ for AMD targets, compile-only here), chromium (the HTML report's render test).
+APT_PACKAGES="pocl-opencl-icd clang-19 lld-19 rocm-device-libs libamdhip64-dev chromium"
+missing=""
+for p in $APT_PACKAGES; do dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"; done
+if [ -n "$missing" ]; then
   if command -v apt-get >/dev/null && [ "$(id -u)" = 0 ]; then
-    echo "setup: installing PoCL (CPU OpenCL) from Debian"
+    echo "setup: installing from Debian:$missing"
     apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq pocl-opencl-icd >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing >/dev/null
   else
-    echo "setup: WARNING no OpenCL driver and no root apt-get: the opencl backend will say it is unavailable" >&2
+    echo "setup: WARNING cannot install$missing (needs root apt-get): backends say what they lack" >&2
   fi
 fi
 

@@ -17,7 +17,8 @@ CATEGORY_MODULES = [
 ]
 STARTERS = Path(__file__).with_name("starters")
 #: language -> starter directory (several backends may share a language).
-LANGUAGE_DIRS = {"numba": "numba", "opencl-c": "opencl", "triton": "triton", "cuda": "cuda"}
+LANGUAGE_DIRS = {"numba": "numba", "opencl-c": "opencl", "triton": "triton", "cuda": "cuda", "hip": "hip", "jax": "jax",
+                 "pallas": "pallas"}
 
 
 def all_tasks() -> list:

@@ -26,7 +26,12 @@ class OpenCLBackend(Backend):
     timing_method = "opencl profiling events (first START to last END)"
     device_time = True
 
-    def __init__(self) -> None:
+    def __init__(self, device: int | None = None, label: str = "") -> None:
+        #: a backend pinned to one device (``opencl:<index>``) ignores KERNELHUB_OPENCL_DEVICE
+        self._pinned = device
+        if device is not None:
+            self.name = f"{OpenCLBackend.name}:{device}"
+            self.description = f"{OpenCLBackend.description}; pinned to device [{device}] {label}".rstrip()
         self._runtimes: dict[int, runner.Runtime] = {}
         self._cache: dict[str, Compiled] = {}
         self._version: str | None = None
@@ -37,8 +42,19 @@ class OpenCLBackend(Backend):
     def _devices(self) -> list[devices.DeviceRef]:
         return devices.all_devices()
 
+    @property
+    def worker_env(self) -> dict[str, str]:  # type: ignore[override]
+        """The vendors directory naming drivers without a working ICD file (see icd.py)."""
+        from kernelhub_opencl import icd
+        return icd.icd_env()
+
+    def _select(self, selector: str | int | None = None) -> devices.DeviceRef:
+        if selector in (None, "") and self._pinned is not None:
+            selector = str(self._pinned)
+        return devices.select(self._devices(), selector)
+
     def _runtime(self, selector: str | int | None = None) -> runner.Runtime:
-        ref = devices.select(self._devices(), selector)
+        ref = self._select(selector)
         if ref.index not in self._runtimes:
             self._runtimes[ref.index] = runner.Runtime.create(ref)
         return self._runtimes[ref.index]
@@ -57,15 +73,17 @@ class OpenCLBackend(Backend):
             why = f"pyopencl found no OpenCL platform or device; {INSTALL_DRIVER}"
             return Availability(compile=False, run=False, time=False,
                                 reasons={m: why for m in ("compile", "run", "time")})
-        notes = devices.describe(refs)
+        from kernelhub_opencl import icd
+        notes = devices.describe(refs) + icd.describe()
         try:
-            chosen = devices.select(refs)
+            chosen = self._select()
         except UserError as e:
             why = str(e)
             return Availability(compile=False, run=False, time=False, notes=notes,
                                 reasons={m: why for m in ("compile", "run", "time")})
-        notes.append(f"selected [{chosen.index}] {chosen.label} (override: {devices.ENV_VAR}=INDEX|SUBSTRING "
-                     "or candidate option `device`)")
+        how = (f"backend pinned to it; `opencl` takes {devices.ENV_VAR}" if self._pinned is not None
+               else f"override: {devices.ENV_VAR}=INDEX|SUBSTRING, or the backend opencl:INDEX")
+        notes.append(f"selected [{chosen.index}] {chosen.label} ({how}, or candidate option `device`)")
         return Availability(compile=True, run=True, time=True, notes=notes)
 
     def device_info(self) -> DeviceInfo:

@@ -61,7 +61,9 @@ def build(ctx: Any, device: Any, source: str, filename: str, options: list[str])
     try:
         outcome.log = program.get_build_info(device, cl.program_build_info.LOG) or ""
     except cl.Error:
-        outcome.log = "" if ok else str(err)
+        outcome.log = ""
+    if not ok and not outcome.log.strip():
+        outcome.log = str(err)  # Intel's CPU runtime: the log arrives only inside pyopencl's error
     outcome.diagnostics = parse_compiler_log(outcome.log, filename, source, every_file_is_candidate=True)
     if ok:
         outcome.program = program
@@ -156,24 +158,89 @@ def check_kernels(program: Any, device: Any, plan: LaunchPlan, signature: Signat
     return kernels, diags
 
 
-def _arg_info(kernel: Any, i: int) -> tuple[str, int, str] | None:
+#: An argument as declared: (type name, address space, parameter name); address space is
+#: "global", "constant", "local" or "private". None where the driver cannot tell.
+ArgInfo = tuple[str, str, str]
+
+
+def _arg_info(kernel: Any, i: int) -> ArgInfo | None:
     import pyopencl as cl
+    aq = cl.kernel_arg_address_qualifier
+    spaces = {aq.GLOBAL: "global", aq.CONSTANT: "constant", aq.LOCAL: "local", aq.PRIVATE: "private"}
     try:
         return (kernel.get_arg_info(i, cl.kernel_arg_info.TYPE_NAME).strip(),
-                kernel.get_arg_info(i, cl.kernel_arg_info.ADDRESS_QUALIFIER),
+                spaces.get(kernel.get_arg_info(i, cl.kernel_arg_info.ADDRESS_QUALIFIER), "private"),
                 kernel.get_arg_info(i, cl.kernel_arg_info.NAME))
     except cl.Error:
         return None  # arg info unavailable on this driver: only the count is checked
 
 
+_SPACE = re.compile(r"\b(?:__)?(global|constant|local|private)\b")
+_QUALIFIERS = re.compile(r"\b(?:__)?(?:global|constant|local|private|const|volatile|restrict|read_only|"
+                         r"write_only|read_write)\b")
+
+
+def source_arg_infos(source: str, kernel: str, filename: str) -> list[ArgInfo | None] | None:
+    """Argument declarations read from the source, for runtimes that do not report them
+    (SYCL kernel bundles): the same facts ``-cl-kernel-arg-info`` gives. A parameter whose
+    text is not a plain declaration (a macro) is None, and only the count is checked for it."""
+    decl = kernel_params(source, kernel, filename)
+    if decl is None:
+        return None
+    out: list[ArgInfo | None] = []
+    for w in decl:
+        text = _param_text(source, w)
+        m = re.fullmatch(r"(.*?)([A-Za-z_]\w*)\s*(\[\s*\])?", text.strip(), re.S)
+        if not m:
+            out.append(None)
+            continue
+        space = _SPACE.search(m.group(1))
+        body = _QUALIFIERS.sub(" ", m.group(1))
+        ptr = "*" in body or bool(m.group(3))
+        base = " ".join(body.replace("*", " ").split())
+        if not re.fullmatch(r"(?:unsigned\s+)?[A-Za-z_]\w*", base):
+            out.append(None)
+            continue
+        base = {"unsigned int": "uint", "unsigned char": "uchar", "unsigned short": "ushort",
+                "unsigned long": "ulong", "unsigned": "uint"}.get(base, base)
+        out.append((base + ("*" if ptr else ""), space.group(1) if space else "private", m.group(2)))
+    return out
+
+
+def _param_text(source: str, where: Where) -> str:
+    """The text of one parameter declaration starting at ``where`` (up to its , or ))."""
+    lines = source.splitlines(keepends=True)
+    off = sum(len(l) for l in lines[:where.line - 1]) + where.column - 1
+    depth, i = 0, off
+    while i < len(source):
+        ch = source[i]
+        if ch in "([":
+            depth += 1
+        elif ch in ")]":
+            if depth == 0:
+                break
+            depth -= 1
+        elif ch == "," and depth == 0:
+            break
+        i += 1
+    return source[off:i]
+
+
 def _check_args(kernel: Any, plan: LaunchPlan, launch: Launch, signature: Signature,
                 source: str, filename: str) -> list[Diagnostic]:
-    import pyopencl as cl
+    infos = [_arg_info(kernel, i) for i in range(kernel.num_args)]
+    return check_args(kernel.num_args, infos, plan, launch, signature, source, filename)
+
+
+def check_args(have: int, infos: list[ArgInfo | None], plan: LaunchPlan, launch: Launch,
+               signature: Signature, source: str, filename: str) -> list[Diagnostic]:
+    """Diagnostics for a kernel taking ``have`` arguments declared as ``infos`` against what
+    the launch passes: count, array vs scalar vs __local, element type, scalar width."""
     want = expected_args(plan, launch, signature)
-    have = kernel.num_args
     decl = kernel_params(source, launch.kernel, filename)
     where = launch.args_where or launch.where
-    infos = [_arg_info(kernel, i) for i in range(have)]
+    if len(infos) != have:
+        infos = [None] * have
     if have != len(want):
         declared = ", ".join(f"{t} {n}" for t, _, n in filter(None, infos)) if all(infos) else f"{have} parameters"
         origin = "the `//! args:` list" if launch.args is not None else \
@@ -183,7 +250,6 @@ def _check_args(kernel: Any, plan: LaunchPlan, launch: Launch, signature: Signat
             f"{len(want)}: {', '.join(a.name for a in want)}; make them match"
             + ("" if launch.args is not None else " or add `//! args: ...`"))]
     diags: list[Diagnostic] = []
-    aq = cl.kernel_arg_address_qualifier
     for i, (exp, info) in enumerate(zip(want, infos)):
         if info is None:
             continue
@@ -193,10 +259,10 @@ def _check_args(kernel: Any, plan: LaunchPlan, launch: Launch, signature: Signat
         base = tname.rstrip("*").replace("const", "").replace("volatile", "").strip()
         label = f"argument {i} `{tname} {pname}` of kernel {launch.kernel!r}"
         if exp.kind == "local":
-            if qual != aq.LOCAL:
+            if qual != "local":
                 diags.append(at.diagnostic(f"{label} receives local(...) memory but is not declared `__local`"))
         elif exp.kind in ("input", "output", "scratch"):
-            if not is_ptr or qual not in (aq.GLOBAL, aq.CONSTANT):
+            if not is_ptr or qual not in ("global", "constant"):
                 diags.append(at.diagnostic(
                     f"{label} receives the {exp.kind} array {exp.name!r} ({exp.dtype}); declare it "
                     f"`__global {CL_TYPE.get(exp.dtype, '?')} *{pname}`"))
@@ -209,7 +275,7 @@ def _check_args(kernel: Any, plan: LaunchPlan, launch: Launch, signature: Signat
                     f"`{tname}` reinterprets its bytes", Severity.warning))
         elif exp.kind == "param":
             cl_t = CL_TYPE.get(exp.dtype, "")
-            if is_ptr or qual == aq.LOCAL:
+            if is_ptr or qual == "local":
                 diags.append(at.diagnostic(f"{label} receives the scalar {exp.name!r} ({exp.dtype}); "
                                            f"declare it `{cl_t} {pname}`"))
             elif base in _WIDTH and (_WIDTH[base] != _WIDTH[cl_t] or (base in _FLOAT) != (cl_t in _FLOAT)):

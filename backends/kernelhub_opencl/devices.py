@@ -65,6 +65,8 @@ class DeviceRef:
 
 def all_devices() -> list[DeviceRef]:
     """Every device of every platform (empty when there is no ICD or no device)."""
+    from kernelhub_opencl import icd
+    icd.apply()  # before the ICD loader first runs in this process
     import pyopencl as cl
     try:
         platforms = cl.get_platforms()
@@ -81,14 +83,16 @@ def all_devices() -> list[DeviceRef]:
     return refs
 
 
-def select(devices: list[DeviceRef], selector: str | int | None = None) -> DeviceRef:
-    """Pick a device by ``selector`` (or the env var); UserError names the choices."""
+def select(devices: list[Any], selector: str | int | None = None, env_var: str = ENV_VAR,
+           what: str = "OpenCL", default: int = 0) -> Any:
+    """Pick a device by ``selector`` (or ``env_var``), else ``devices[default]``; UserError names
+    the choices. Shared by every backend whose devices have ``index`` and ``label``."""
     if not devices:
-        raise UserError("no OpenCL device found",
+        raise UserError(f"no {what} device found",
                         "install a driver, e.g. `apt-get install pocl-opencl-icd` for the CPU")
-    sel = selector if selector not in (None, "") else os.environ.get(ENV_VAR, "")
+    sel = selector if selector not in (None, "") else os.environ.get(env_var, "")
     if sel in (None, ""):
-        return devices[0]
+        return devices[default] if 0 <= default < len(devices) else devices[0]
     text = str(sel).strip()
     if text.isdigit():
         i = int(text)
@@ -99,7 +103,8 @@ def select(devices: list[DeviceRef], selector: str | int | None = None) -> Devic
         if hits:
             return hits[0]
     listing = "; ".join(f"[{r.index}] {r.label}" for r in devices)
-    raise UserError(f"no OpenCL device matches {text!r} (from {'the candidate option `device`' if selector not in (None, '') else ENV_VAR})",
+    origin = "the candidate option `device`" if selector not in (None, "") else env_var
+    raise UserError(f"no {what} device matches {text!r} (from {origin})",
                     f"use an index or a substring of one of: {listing}")
 
 

@@ -72,24 +72,30 @@ def _where(launch: ResolvedLaunch, local: bool = False) -> str:
 
 
 def _check_limits(art: Artifact, launch: ResolvedLaunch) -> None:
-    """The device limits OpenCL would report as a bare error code, explained up front."""
     dev = art.runtime.ref.device
+    check_limits(launch, dev.max_work_group_size, art.work_group_size.get(launch.kernel, dev.max_work_group_size),
+                 list(dev.max_work_item_sizes), dev.local_mem_size, art.static_local_mem.get(launch.kernel, 0))
+
+
+def check_limits(launch: ResolvedLaunch, device_max_wg: int, kernel_max_wg: int, max_item_sizes: list[int],
+                 local_mem_size: int, static_local_mem: int = 0) -> None:
+    """The device limits a runtime would report as a bare error code, explained up front
+    (shared with every backend that launches OpenCL-style nd-ranges)."""
     if launch.local_size is not None:
         items = math.prod(launch.local_size)
-        kmax = art.work_group_size.get(launch.kernel, dev.max_work_group_size)
-        if items > kmax:
+        if items > kernel_max_wg:
             raise CandidateError(
                 f"{_where(launch, True)}work-group of {items} work-items ({list(launch.local_size)}) exceeds "
-                f"the {kmax} this device allows for kernel {launch.kernel!r} (device max "
-                f"{dev.max_work_group_size}; register/private memory use can lower it); use a smaller `local:`")
-        for i, (l, lim) in enumerate(zip(launch.local_size, dev.max_work_item_sizes)):
+                f"the {kernel_max_wg} this device allows for kernel {launch.kernel!r} (device max "
+                f"{device_max_wg}; register/private memory use can lower it); use a smaller `local:`")
+        for i, (l, lim) in enumerate(zip(launch.local_size, max_item_sizes)):
             if l > lim:
                 raise CandidateError(f"{_where(launch, True)}local size {l} in dimension {i} exceeds this "
-                                     f"device's max_work_item_sizes {list(dev.max_work_item_sizes)}")
-    local = sum(a.nbytes for a in launch.args if a.kind == "local") + art.static_local_mem.get(launch.kernel, 0)
-    if local > dev.local_mem_size:
+                                     f"device's max_work_item_sizes {list(max_item_sizes)}")
+    local = sum(a.nbytes for a in launch.args if a.kind == "local") + static_local_mem
+    if local > local_mem_size:
         raise CandidateError(f"{_where(launch)}kernel {launch.kernel!r} needs {local} bytes of __local memory "
-                             f"(local(...) args plus static __local arrays); this device has {dev.local_mem_size}")
+                             f"(local(...) args plus static __local arrays); this device has {local_mem_size}")
 
 
 def prepare(art: Artifact, args: KernelArgs) -> Prepared:

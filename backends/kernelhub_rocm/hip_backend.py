@@ -1,0 +1,185 @@
+"""RocmHipBackend (``rocm-hip``): HIP C++ with ``extern "C" __global__`` kernels and ``//!`` launch
+directives (the ``cuda`` backend's convention, :mod:`kernelhub.launch`), compiled to an AMDGCN code
+object by clang-19 (:mod:`kernelhub_rocm.hiptool`) for the candidate option ``arch`` (default gfx942).
+
+Without an AMD GPU every result is ``compile_only``: diagnostics, the resource report from the code
+object, the occupancy on the target and the instruction summary. Running HIP code objects needs the
+HIP runtime on an AMD GPU; that path is not written yet, and probe() says so."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from kernelhub.backend import Backend, CandidateError, Compiled
+from kernelhub.diagnostics import parse_compiler_log
+from kernelhub.launch import LaunchError, LaunchPlan, parse_launches
+from kernelhub.models import Availability, Candidate, CompileResult, DeviceInfo, Diagnostic, Severity, Signature
+
+from kernelhub_rocm import amdgcn, device, hiptool, profile, targets
+
+
+@dataclass
+class Artifact:
+    code_object: str
+    asm: str
+    plan: LaunchPlan
+    signature: Signature
+    arch: str
+
+
+def arch_option(cand: Candidate, display: str) -> tuple[targets.Target | None, Diagnostic | None]:
+    """The candidate option ``arch`` as a Target, or a diagnostic naming the known ones."""
+    try:
+        return targets.target(cand.options.get("arch")), None
+    except targets.UnknownTarget as e:
+        return None, Diagnostic(severity=Severity.error, file=display, message=f"candidate option arch: {e}")
+
+
+class RocmHipBackend(Backend):
+    name = "rocm-hip"
+    languages = ("hip",)
+    description = "HIP C++ kernels (extern \"C\" __global__) with //! launch directives for AMD CDNA (gfx942, gfx90a)"
+    timing_method = "not timed: no AMD GPU run path"
+    device_time = True
+
+    def __init__(self) -> None:
+        self._tmp: str | None = None
+        self._cache: dict[str, Compiled] = {}
+
+    def _no_run(self) -> str:
+        why = device.no_gpu_reason() if not device.gpu_present() else \
+            f"AMD GPU present ({', '.join(device.gpu_archs())}) but the HIP run path is not written yet"
+        return why + "; compile-only (AMDGCN code object, resource report, occupancy, instruction summary)"
+
+    def probe(self) -> Availability:
+        gone = hiptool.missing()
+        if gone:
+            return Availability(compile=False, run=False, time=False, reasons={m: gone for m in ("compile", "run", "time")})
+        why = self._no_run()
+        return Availability(compile=True, run=False, time=False, reasons={"run": why, "time": why},
+                            notes=[f"toolchain: {hiptool.version()}; targets {', '.join(targets.targets())} "
+                                   f"(candidate option arch, default {targets.DEFAULT_ARCH})"])
+
+    def device_info(self) -> DeviceInfo:
+        t = targets.target(None)
+        return DeviceInfo(name=f"{t.product} [{t.arch}] (compile-only: no AMD GPU here)", kind="gpu",
+                          peak_flops_per_s=t.peak_flops_per_s.get("fp32_vector"), peak_bytes_per_s=t.peak_bytes_per_s,
+                          peaks_measured=False, detail={"target": t.summary(), "peak_method": t.peaks_source})
+
+    def version_key(self) -> str:
+        return hiptool.version()
+
+    def compile(self, candidate: Candidate, signature: Signature) -> Compiled:
+        t0 = time.perf_counter()
+        key = self.compile_key(candidate, signature)
+        if key in self._cache:
+            hit = self._cache[key]
+            return Compiled(hit.result.model_copy(update={"cached": True}), hit.artifact, hit.source_path)
+        out = self._compile(candidate, signature)
+        out.result.seconds = time.perf_counter() - t0
+        if out.result.ok:
+            self._cache[key] = out
+        return out
+
+    def _compile(self, cand: Candidate, sig: Signature) -> Compiled:
+        from kernelhub_cuda.backend import _block_threads, _check_params  # the cuda backend's convention
+        display = cand.filename
+
+        def fail(diags: list[Diagnostic], log: str = "") -> Compiled:
+            return Compiled(CompileResult(ok=False, diagnostics=diags, log=log))
+
+        if cand.language not in (None, *self.languages):
+            return fail([Diagnostic(severity=Severity.error, file=display, message=(
+                f"language {cand.language!r} is not supported by backend 'rocm-hip'; use 'hip'"))])
+        gone = hiptool.missing()
+        if gone:
+            return fail([Diagnostic(severity=Severity.error, file=display, message=gone)])
+        t, bad = arch_option(cand, display)
+        if bad:
+            return fail([bad])
+        try:
+            plan = parse_launches(cand.source, display)
+        except LaunchError as e:
+            return fail(e.diagnostics)
+        diags = plan.check(sig)
+        if any(d.severity == Severity.error for d in diags):
+            return fail(diags)
+        if self._tmp is None:
+            self._tmp = tempfile.mkdtemp(prefix="kh-rocm-hip-")
+        d = tempfile.mkdtemp(dir=self._tmp, prefix=hashlib.sha256(cand.source.encode()).hexdigest()[:10] + "-")
+        src, obj = os.path.join(d, "cand.hip"), os.path.join(d, f"cand-{t.arch}.hsaco")
+        with open(src, "w") as f:
+            f.write(cand.source)
+        extra = cand.options.get("hip_options") or []
+        extra = extra.split() if isinstance(extra, str) else [str(o) for o in extra]
+        try:
+            r = subprocess.run(hiptool.command(t.arch, src, obj, extra), capture_output=True, text=True,
+                               timeout=300, cwd=d)
+        except subprocess.TimeoutExpired:
+            return fail(diags + [Diagnostic(severity=Severity.error, file=display, message="clang timed out after 300 s")])
+        except RuntimeError as e:
+            return fail(diags + [Diagnostic(severity=Severity.error, file=display, message=str(e))])
+        raw = r.stdout + r.stderr
+        log = raw.replace(src, display)
+        cdiags = parse_compiler_log(raw, display, cand.source, compiled_as=[src])
+        diags += cdiags
+        if r.returncode != 0:
+            if not any(x.severity == Severity.error for x in cdiags):
+                diags.append(Diagnostic(severity=Severity.error, file=display,
+                                        message=f"clang ({t.arch}) failed: {log.strip()[-1500:]}"))
+            return fail(diags, log)
+        asm = open(hiptool.asm_path(src, obj, t.arch)).read()
+        found = amdgcn.kernels(asm)
+        for launch in plan.launches:
+            if launch.kernel not in found:
+                mangled = [k for k in found if launch.kernel in k]
+                hint = (f" (the code object has {mangled[0]!r}: declare it `extern \"C\" __global__` so the name is "
+                        "not C++-mangled)" if mangled else
+                        f"; the code object defines {', '.join(sorted(found)) or 'no kernels'}")
+                diags.append(launch.where.diagnostic(f"kernel {launch.kernel!r} named here is not in the compiled "
+                                                     f"code{hint}"))
+        diags += _check_params(cand.source, display, plan, sig)
+        if any(x.severity == Severity.error for x in diags):
+            return fail(diags, log)
+        diags += _resource_warnings(found, plan, display)
+        per = {}
+        for k in plan.kernels:
+            threads = _block_threads(plan, k)
+            if threads and threads > t.max_workgroup_size:
+                diags.append(Diagnostic(severity=Severity.error, file=display, message=(
+                    f"kernel {k!r}: workgroup of {threads} threads exceeds {t.arch}'s {t.max_workgroup_size}")))
+            per[k] = profile.kernel_report(found[k], t, threads)
+            if any(a.kind == "local" for launch in plan.launches if launch.kernel == k for a in (launch.args or [])):
+                per[k]["note"] = "dynamic LDS (local(...) args) not counted in lds_bytes or occupancy"
+        if any(x.severity == Severity.error for x in diags):
+            return fail(diags, log)
+        extra_detail: dict[str, Any] = {"code_object_bytes": os.path.getsize(obj), "compile_log": log[-4000:]}
+        if cand.options.get("asm"):
+            extra_detail["asm"] = {k: amdgcn.kernel_text(asm, k, display, src) for k in plan.kernels}
+        prof = profile.build(f"rocm-hip-{t.arch}", t, per, hiptool.version(), extra_detail)
+        art = Artifact(code_object=obj, asm=asm, plan=plan, signature=sig, arch=t.arch)
+        return Compiled(CompileResult(ok=True, diagnostics=diags, profile=prof, log=log, compile_only=True), art, src)
+
+    def launch(self, prepared: Any) -> float | None:
+        raise CandidateError(f"cannot run here: {self._no_run()}")
+
+    def prepare(self, artifact: Any, args: Any) -> Any:
+        raise CandidateError(f"cannot run here: {self._no_run()}")
+
+
+def _resource_warnings(found: dict[str, dict[str, Any]], plan: LaunchPlan, display: str) -> list[Diagnostic]:
+    out = []
+    for k in plan.kernels:
+        e = found.get(k, {})
+        spills = (e.get("vgpr_spills", 0), e.get("sgpr_spills", 0))
+        if any(spills):
+            out.append(Diagnostic(severity=Severity.warning, file=display, message=(
+                f"kernel {k!r} spills registers ({spills[0]} VGPRs, {spills[1]} SGPRs; {e.get('scratch_bytes', 0)} "
+                "bytes of scratch per lane): slow scratch memory traffic; relax __launch_bounds__ or cut live values")))
+    return out

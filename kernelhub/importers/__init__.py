@@ -1,0 +1,1 @@
+"""Importers: problem sets in other projects' formats turned into kernelhub tasks."""
