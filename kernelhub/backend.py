@@ -120,6 +120,10 @@ class Backend(ABC):
     interpreted: bool = False
     #: Environment defaults for this backend's worker processes (the user's own settings win).
     worker_env: dict[str, str] = {}
+    #: Cap the worker's virtual address space (RLIMIT_AS) on top of the resident-memory watchdog.
+    #: GPU runtimes reserve address space for the whole device and spawn a thread per core, so
+    #: their backends turn this off and rely on the watchdog alone.
+    cap_address_space: bool = True
 
     # ------------------------------------------------------------ what is here
 

@@ -64,9 +64,10 @@ class Worker:
     """One warm worker process hosting one backend."""
 
     def __init__(self, backend: str, limits: Limits | None = None, role: str = "candidate",
-                 env_defaults: dict[str, str] | None = None) -> None:
+                 env_defaults: dict[str, str] | None = None, cap_address_space: bool = True) -> None:
         self.backend = backend
         self.env_defaults = env_defaults or {}
+        self.cap_address_space = cap_address_space
         self.limits = limits or Limits()
         self.role = role
         self.proc: subprocess.Popen[bytes] | None = None
@@ -82,8 +83,9 @@ class Worker:
 
     def _preexec(self) -> None:  # runs in the child, before exec
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-        cap = self.limits.memory_bytes + self.limits.address_space_headroom
-        resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
+        if self.cap_address_space:
+            cap = self.limits.memory_bytes + self.limits.address_space_headroom
+            resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
         if self.limits.isolate_network:
             ctypes.CDLL(None, use_errno=True).unshare(CLONE_NEWNET)  # best effort; ping reports it
 
@@ -236,8 +238,9 @@ class WorkerPool:
             w = None
         if w is None:
             from kernelhub.plugins import registry
-            env = registry().backends[backend].worker_env if backend in registry().backends else {}
-            w = Worker(backend, self.limits, role, env_defaults=env)
+            b = registry().backends.get(backend)
+            w = Worker(backend, self.limits, role, env_defaults=b.worker_env if b else {},
+                       cap_address_space=b.cap_address_space if b else True)
             w.start()
             self.workers[(backend, role)] = w
         return w

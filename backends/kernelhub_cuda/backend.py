@@ -69,6 +69,7 @@ class Prepared:
 
 
 class CudaBackend(Backend):
+    cap_address_space = False  # CUDA/XLA reserve address space per device and a thread per core
     name = "cuda"
     languages = ("cuda",)
     description = "CUDA C++ kernels (extern \"C\" __global__) with //! launch directives; nvcc, cupy on the GPU"
@@ -256,7 +257,19 @@ class CudaBackend(Backend):
         return cp.cuda.get_elapsed_time(start, end) * 1e-3
 
     def healthy(self) -> bool:
-        return getattr(self, "_sticky_error", None) is None
+        """False once a kernel fault poisoned the CUDA context (it is sticky for the process)."""
+        if getattr(self, "_sticky_error", None) is not None:
+            return False
+        import sys
+        cp = sys.modules.get("cupy")
+        if cp is None:
+            return True
+        try:
+            cp.cuda.runtime.deviceSynchronize()
+            return True
+        except Exception as e:
+            self._sticky_error = str(e)
+            return False
 
     def _spin(self) -> Any:
         if getattr(self, "_spin_kernel", None) is None:

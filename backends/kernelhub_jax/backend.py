@@ -69,6 +69,7 @@ def _fail(diags: list[Diagnostic], log: str = "", path: str | None = None) -> Co
 
 class _JaxCommon(Backend):
     """Loading, tracing and the static checks shared by the runnable and the compile-only backends."""
+    cap_address_space = False  # CUDA/XLA reserve address space per device and a thread per core
 
     languages = ("jax", "pallas")
 

@@ -79,6 +79,7 @@ class Prepared:
 
 
 class TritonBackend(Backend):
+    cap_address_space = False  # CUDA/XLA reserve address space per device and a thread per core
     name = "triton"
     languages = ("triton",)
     description = "Python modules with @triton.jit kernels and a host function (GPU; Triton interpreter without one)"
