@@ -29,7 +29,6 @@ SYSTEM_VENDORS = Path("/etc/OpenCL/vendors")
 #: Directories searched for NVIDIA's OpenCL library (driver installs and container mounts).
 NVIDIA_DIRS = ("/usr/lib/x86_64-linux-gnu", "/usr/lib64", "/usr/lib", "/usr/local/nvidia/lib64",
                "/usr/local/nvidia/lib", "/usr/lib/aarch64-linux-gnu")
-LOADER_VARS = ("OCL_ICD_VENDORS", "OCL_ICD_FILENAMES", "OPENCL_VENDOR_PATH")
 
 
 def _prefixes() -> list[Path]:
@@ -75,10 +74,18 @@ def extra_libraries() -> dict[str, str]:
 @lru_cache(maxsize=1)
 def icd_env() -> dict[str, str]:
     """``{"OCL_ICD_VENDORS": dir}`` naming the system's drivers plus the extra ones found;
-    empty when there is nothing to add or the user set the loader's variables."""
-    if any(os.environ.get(v) for v in LOADER_VARS):
+    empty when there is nothing to add or the user set a vendors directory.
+
+    ``OCL_ICD_FILENAMES`` alone does not count as the user's choice: pyopencl's bundled loader
+    ignores it (the GPU machine's image sets it to name NVIDIA's driver, which pyopencl then
+    never saw), so the libraries it names go into the vendors directory too."""
+    if os.environ.get("OCL_ICD_VENDORS") or os.environ.get("OPENCL_VENDOR_PATH"):
         return {}
     extra = extra_libraries()
+    named = {os.path.basename(lib) for lib in list(_system_icds().values()) + list(extra.values())}
+    for i, lib in enumerate(x for x in os.environ.get("OCL_ICD_FILENAMES", "").split(":") if x):
+        if os.path.basename(lib) not in named:
+            extra[f"filenames-{i}.icd"] = lib
     if not extra:
         return {}
     files = {f"00-{name}": lib for name, lib in _system_icds().items()}
