@@ -292,7 +292,7 @@ class CudaBackend(Backend):
         self._flush.fill(0)
 
     def time_reference(self, task, arrays, shape, policy, clock) -> Timing:
-        from kernelhub_cuda.gpuref import time_reference
+        from kernelhub.gpu_baseline import time_reference
         return time_reference(self, task, arrays, shape, policy, clock, on_gpu=self.gpu)
 
 

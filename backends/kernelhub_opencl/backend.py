@@ -105,6 +105,14 @@ class OpenCLBackend(Backend):
                           peak_flops_per_s=None, peak_bytes_per_s=bw, peaks_measured=bw is not None,
                           detail=detail)
 
+    def time_reference(self, task: Any, arrays: Any, shape: Any, policy: Any, clock: Any) -> Any:
+        """On an NVIDIA GPU, the torch baseline on that GPU (NumPy on the host would make the
+        speedup a GPU-vs-CPU comparison); elsewhere the shared NumPy baseline."""
+        from kernelhub.gpu_baseline import time_reference
+        ref = self._runtime().ref
+        on_nvidia_gpu = ref.kind == "gpu" and "nvidia" in ref.device.vendor.lower()
+        return time_reference(self, task, arrays, shape, policy, clock, on_gpu=on_nvidia_gpu)
+
     @staticmethod
     def _measure_bandwidth(rt: runner.Runtime) -> float | None:
         """Best of a few buffer copies (read + write bytes over device time)."""

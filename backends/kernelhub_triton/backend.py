@@ -372,8 +372,8 @@ class TritonBackend(Backend):
 
     def time_reference(self, task, arrays, shape, policy, clock) -> Timing:
         """GPU: the task's torch reference on the GPU with CUDA events and the same loop
-        (``kernelhub_cuda.gpuref``); the NumPy reference where there is none or no GPU."""
-        from kernelhub_cuda.gpuref import time_reference
+        (``kernelhub.gpu_baseline``); the NumPy reference where there is none or no GPU."""
+        from kernelhub.gpu_baseline import time_reference
         return time_reference(self, task, arrays, shape, policy, clock, on_gpu=not self.interpret)
 
     # ------------------------------------------------------------ integrity

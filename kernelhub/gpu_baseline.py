@@ -1,6 +1,7 @@
-"""The baseline of the NVIDIA backends: the task's torch reference (``framework_references['torch']``)
-timed on the GPU with CUDA events and the candidate's loop; the NumPy reference on the host (the
-shared default) where the task has none or torch cannot reach a GPU, saying so in Timing.method."""
+"""The baseline of every backend whose device is an NVIDIA GPU (triton, cuda, opencl on NVIDIA's
+driver): the task's torch reference (``framework_references['torch']``) timed on the GPU with CUDA
+events and the candidate's loop; the NumPy reference on the host (the shared default) where the
+task has none or torch cannot reach a GPU, saying so in Timing.method."""
 
 from __future__ import annotations
 
