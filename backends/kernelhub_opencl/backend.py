@@ -105,6 +105,15 @@ class OpenCLBackend(Backend):
                           peak_flops_per_s=None, peak_bytes_per_s=bw, peaks_measured=bw is not None,
                           detail=detail)
 
+    @property
+    def cap_address_space(self) -> bool:  # type: ignore[override]
+        """GPU drivers (and torch's CUDA baseline) reserve address space per device: on a GPU
+        the worker relies on the resident-memory watchdog alone."""
+        try:
+            return self._runtime().ref.kind != "gpu"
+        except Exception:
+            return True
+
     def time_reference(self, task: Any, arrays: Any, shape: Any, policy: Any, clock: Any) -> Any:
         """On an NVIDIA GPU, the torch baseline on that GPU (NumPy on the host would make the
         speedup a GPU-vs-CPU comparison); elsewhere the shared NumPy baseline."""
