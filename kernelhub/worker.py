@@ -141,6 +141,16 @@ class WorkerState:
         timing = self.backend.time_reference(task, msg["arrays"], msg["shape"], TimingPolicy(**msg["policy"]), _clock)
         return {"ok": True, "timing": timing.model_dump(mode="json") if timing is not None else None}
 
+    def op_simulate(self, msg: dict[str, Any]) -> dict[str, Any]:
+        """One traced run on a simulated machine: registers and the last instructions before a
+        fault, the end, or ``msg["cycle"]`` (backends with ``trace_run``: isa_sims/core/trace.py)."""
+        trace_run = getattr(self.backend, "trace_run", None)
+        if trace_run is None:
+            raise TypeError(f"backend {self.backend.name!r} is not a simulated machine: it has no trace")
+        artifact, _ = self.artifacts[msg["key"]]
+        return {"ok": True, "window": trace_run(artifact, self._args(msg), msg.get("window", 16), msg.get("cycle"),
+                                                msg.get("tile"))}
+
     def op_ping(self, msg: dict[str, Any]) -> dict[str, Any]:
         return {"ok": True, "pid": os.getpid(), "netns": os.readlink("/proc/self/ns/net")}
 

@@ -26,6 +26,18 @@ HIP = ROOT / "tasks" / "starters" / "hip"
 ARCHS = ("gfx942", "gfx90a")
 
 
+@pytest.fixture(autouse=True, scope="module")
+def _private_cache(tmp_path_factory):
+    """Every compile here is a real one: the persistent cache lives in a fresh directory."""
+    old = os.environ.get("KERNELHUB_CACHE")
+    os.environ["KERNELHUB_CACHE"] = str(tmp_path_factory.mktemp("kh-cache"))
+    yield
+    if old is None:
+        os.environ.pop("KERNELHUB_CACHE", None)
+    else:
+        os.environ["KERNELHUB_CACHE"] = old
+
+
 def _backend(name: str):
     try:
         b = registry().backend(name)
@@ -211,3 +223,37 @@ def test_hip_spill_under_forced_launch_bounds(hip):
     h = c.result.profile.headline
     assert h["vgpr_spills"] > 0 and h["scratch_bytes"] > 0, h
     assert any("spills registers" in d.message for d in c.result.diagnostics)
+
+
+def test_hip_persistent_cache_across_processes(hip, tmp_path, monkeypatch):
+    """A second process (a fresh backend, no in-process cache) gets the code object from disk."""
+    import subprocess
+    import sys
+    monkeypatch.setenv("KERNELHUB_CACHE", str(tmp_path))
+    script = textwrap.dedent(f"""\
+        import json, time
+        from kernelhub.plugins import registry
+        from kernelhub.models import Candidate
+        b = registry().backend("rocm-hip")
+        src = open({str(HIP / "gelu.hip")!r}).read()
+        c = b.compile(Candidate(backend="rocm-hip", source=src, filename="gelu.hip", options={{"arch": "gfx90a"}}),
+                      registry().task("gelu").signature)
+        print(json.dumps({{"ok": c.result.ok, "cached": c.result.cached, "seconds": c.result.seconds,
+                          "vgprs": c.result.profile.headline["vgprs"], "obj": c.artifact.code_object,
+                          "kernels": sorted(__import__("kernelhub_rocm").amdgcn.kernels(c.artifact.asm))}}))
+        """)
+    runs = [__import__("json").loads(subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                                                    check=True, timeout=120).stdout.splitlines()[-1])
+            for _ in range(2)]
+    cold, warm = runs
+    assert cold["ok"] and not cold["cached"] and warm["ok"] and warm["cached"], runs
+    assert warm["vgprs"] == cold["vgprs"] and warm["kernels"] == ["gelu"]
+    assert warm["obj"].startswith(str(tmp_path)) and Path(warm["obj"]).stat().st_size > 0
+    assert warm["seconds"] < cold["seconds"]
+    # another target is another key (the source varied so this process's own cache cannot answer)
+    c = hip.compile(Candidate(backend="rocm-hip", source=(HIP / "gelu.hip").read_text() + "// variant\n",
+                              filename="gelu.hip", options={"arch": "gfx942"}), registry().task("gelu").signature)
+    assert c.result.ok and not c.result.cached and c.result.profile.headline["target"] == "gfx942"
+    monkeypatch.setenv("KERNELHUB_NO_CACHE", "1")
+    from kernelhub_rocm import cache
+    assert cache.lookup(c.result.artifact_key) is None

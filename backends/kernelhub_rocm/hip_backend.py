@@ -4,12 +4,15 @@ object by clang-19 (:mod:`kernelhub_rocm.hiptool`) for the candidate option ``ar
 
 Without an AMD GPU every result is ``compile_only``: diagnostics, the resource report from the code
 object, the occupancy on the target and the instruction summary. Running HIP code objects needs the
-HIP runtime on an AMD GPU; that path is not written yet, and probe() says so."""
+HIP runtime on an AMD GPU; that path is not written yet, and probe() says so.
+
+Compiled code objects persist across processes in :mod:`kernelhub_rocm.cache`, keyed by compile_key."""
 
 from __future__ import annotations
 
 import hashlib
 import os
+import re
 import subprocess
 import tempfile
 import time
@@ -21,7 +24,7 @@ from kernelhub.diagnostics import parse_compiler_log
 from kernelhub.launch import LaunchError, LaunchPlan, parse_launches
 from kernelhub.models import Availability, Candidate, CompileResult, DeviceInfo, Diagnostic, Severity, Signature
 
-from kernelhub_rocm import amdgcn, device, hiptool, profile, targets
+from kernelhub_rocm import amdgcn, cache, device, hiptool, profile, targets
 
 
 @dataclass
@@ -31,6 +34,7 @@ class Artifact:
     plan: LaunchPlan
     signature: Signature
     arch: str
+    asm_path: str
 
 
 def arch_option(cand: Candidate, display: str) -> tuple[targets.Target | None, Diagnostic | None]:
@@ -81,11 +85,40 @@ class RocmHipBackend(Backend):
         if key in self._cache:
             hit = self._cache[key]
             return Compiled(hit.result.model_copy(update={"cached": True}), hit.artifact, hit.source_path)
-        out = self._compile(candidate, signature)
-        out.result.seconds = time.perf_counter() - t0
+        out = self._from_disk(key, candidate, signature)
+        if out is None:
+            out = self._compile(candidate, signature)
+            out.result.seconds = time.perf_counter() - t0
+            if out.result.ok:
+                self._to_disk(key, out)
+        else:
+            out.result.seconds = time.perf_counter() - t0
+        out.result.artifact_key = key
         if out.result.ok:
             self._cache[key] = out
         return out
+
+    def _to_disk(self, key: str, out: Compiled) -> None:
+        art: Artifact = out.artifact
+        cache.store(key, out.result.model_dump(mode="json"),
+                    {"cand.hsaco": art.code_object, "cand.s": art.asm_path, "cand.hip": out.source_path})
+
+    def _from_disk(self, key: str, cand: Candidate, sig: Signature) -> Compiled | None:
+        """A code object compiled by any earlier process for the same compile_key: no clang run."""
+        hit = cache.lookup(key)
+        if hit is None:
+            return None
+        data, d = hit
+        try:
+            result = CompileResult.model_validate(data).model_copy(update={"cached": True})
+            plan = parse_launches(cand.source, cand.filename)
+            asm = (d / "cand.s").read_text()
+            targets.target(cand.options.get("arch"))
+        except (OSError, ValueError, LaunchError):
+            return None
+        art = Artifact(code_object=str(d / "cand.hsaco"), asm=asm, plan=plan, signature=sig,
+                       arch=targets.target(cand.options.get("arch")).arch, asm_path=str(d / "cand.s"))
+        return Compiled(result, art, str(d / "cand.hip"))
 
     def _compile(self, cand: Candidate, sig: Signature) -> Compiled:
         from kernelhub_cuda.backend import _block_threads, _check_params  # the cuda backend's convention
@@ -127,14 +160,15 @@ class RocmHipBackend(Backend):
             return fail(diags + [Diagnostic(severity=Severity.error, file=display, message=str(e))])
         raw = r.stdout + r.stderr
         log = raw.replace(src, display)
-        cdiags = parse_compiler_log(raw, display, cand.source, compiled_as=[src])
+        cdiags = _lds_overflow(parse_compiler_log(raw, display, cand.source, compiled_as=[src]), cand.source, t)
         diags += cdiags
         if r.returncode != 0:
             if not any(x.severity == Severity.error for x in cdiags):
                 diags.append(Diagnostic(severity=Severity.error, file=display,
                                         message=f"clang ({t.arch}) failed: {log.strip()[-1500:]}"))
             return fail(diags, log)
-        asm = open(hiptool.asm_path(src, obj, t.arch)).read()
+        asm_file = hiptool.asm_path(src, obj, t.arch)
+        asm = open(asm_file).read()
         found = amdgcn.kernels(asm)
         for launch in plan.launches:
             if launch.kernel not in found:
@@ -163,7 +197,7 @@ class RocmHipBackend(Backend):
         if cand.options.get("asm"):
             extra_detail["asm"] = {k: amdgcn.kernel_text(asm, k, display, src) for k in plan.kernels}
         prof = profile.build(f"rocm-hip-{t.arch}", t, per, hiptool.version(), extra_detail)
-        art = Artifact(code_object=obj, asm=asm, plan=plan, signature=sig, arch=t.arch)
+        art = Artifact(code_object=obj, asm=asm, plan=plan, signature=sig, arch=t.arch, asm_path=asm_file)
         return Compiled(CompileResult(ok=True, diagnostics=diags, profile=prof, log=log, compile_only=True), art, src)
 
     def launch(self, prepared: Any) -> float | None:
@@ -183,3 +217,28 @@ def _resource_warnings(found: dict[str, dict[str, Any]], plan: LaunchPlan, displ
                 f"kernel {k!r} spills registers ({spills[0]} VGPRs, {spills[1]} SGPRs; {e.get('scratch_bytes', 0)} "
                 "bytes of scratch per lane): slow scratch memory traffic; relax __launch_bounds__ or cut live values")))
     return out
+
+
+_LDS_OVER = re.compile(r"local memory \((\d+)\) exceeds limit \((\d+)\) in function '([^']+)'")
+
+
+def _lds_overflow(diags: list[Diagnostic], source: str, t: targets.Target) -> list[Diagnostic]:
+    """clang's LDS overflow error comes from code generation, at ``<unknown>:0:0`` and with a garbled
+    tail; point it at the kernel's first ``__shared__`` declaration and name the target's limit."""
+    lines = source.splitlines()
+    for d in diags:
+        m = _LDS_OVER.search(d.message)
+        if not m:
+            continue
+        used, limit, kernel = int(m.group(1)), int(m.group(2)), m.group(3)
+        start = re.search(r"\bvoid\s+" + re.escape(kernel) + r"\s*\(", source)
+        decl = re.compile(r"__shared__").search(source, start.end() if start else 0) or re.search(r"__shared__", source)
+        if decl:
+            d.line = source.count("\n", 0, decl.start()) + 1
+            d.column = decl.start() - (source.rfind("\n", 0, decl.start()) + 1) + 1
+            d.source_line = lines[d.line - 1]
+        else:
+            d.line = d.column = None
+        d.message = (f"kernel {kernel!r} needs {used} bytes of LDS (static __shared__), over {t.arch}'s limit of "
+                     f"{limit} bytes per workgroup ({t.lds_per_cu_bytes} per CU); shrink the tiles or reuse buffers")
+    return diags

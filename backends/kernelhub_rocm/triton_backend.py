@@ -4,10 +4,12 @@ Everything but the target is the triton backend's (loading, dry run, launch reco
 integrity, the interpreter on the CPU, and on a ROCm host torch's ``torch.cuda`` API, CUDA-event
 timing and the torch reference, which ROCm's torch serves through HIP). What differs: the
 ahead-of-time compile goes to Triton's AMD backend for the candidate option ``arch`` (default
-gfx942) through :mod:`kernelhub_rocm.triton_aot`, and the profile is the AMD one."""
+gfx942) through :mod:`kernelhub_rocm.triton_aot`, and the profile is the AMD one. That compile's report
+persists across processes in :mod:`kernelhub_rocm.cache` (:meth:`RocmTritonBackend._aot_key`)."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import subprocess
@@ -16,7 +18,7 @@ from typing import Any
 
 from kernelhub.models import Availability, Candidate, DeviceInfo, Diagnostic, Profile, Severity, Signature
 
-from kernelhub_rocm import device, profile, targets
+from kernelhub_rocm import cache, device, profile, targets
 from kernelhub_triton.backend import DRY_RUN_EXTENT, ENV_INTERPRET, INSTALL, TritonBackend
 from kernelhub.backend import Compiled
 
@@ -77,7 +79,31 @@ class RocmTritonBackend(TritonBackend):
         self._want_asm, self._report = bool(cand.options.get("asm")), None
         out = super()._compile(cand, sig)
         if out.result.ok and self._report is not None:
+            over = self._lds_overflow(self._report, cand)
+            if over:
+                from kernelhub.models import CompileResult
+                return Compiled(CompileResult(ok=False, diagnostics=out.result.diagnostics + over,
+                                              log=out.result.log), None, out.source_path)
             out.result.profile = self._profile(self._report)
+        return out
+
+    def _lds_overflow(self, report: dict[str, Any], cand: Candidate) -> list[Diagnostic]:
+        """Triton's AMD backend compiles a kernel whose LDS exceeds the target (the HIP driver refuses
+        it only at load time, OutOfResources); say so at compile time, at the kernel's launch."""
+        t, out = self._target, []
+        for k in report.get("kernels", []):
+            need = k.get("dynamic_lds_bytes") or 0
+            if not k.get("ok") or need <= t.max_lds_per_workgroup_bytes:
+                continue
+            at = next((i for i, ln in enumerate(cand.source.splitlines(), 1) if f"{k['kernel']}[" in ln), None)
+            lines = cand.source.splitlines()
+            out.append(Diagnostic(severity=Severity.error, file=cand.filename, line=at,
+                                  column=lines[at - 1].index(f"{k['kernel']}[") + 1 if at else None,
+                                  source_line=lines[at - 1] if at else None, message=(
+                f"kernel {k['kernel']!r} with constexprs {k.get('constexprs') or {}}, num_warps {k.get('num_warps')} "
+                f"and num_stages {k.get('num_stages')} needs {need} bytes of LDS, over {t.arch}'s limit of "
+                f"{t.max_lds_per_workgroup_bytes} per workgroup: an AMD GPU refuses to launch it (OutOfResources); "
+                "use smaller BLOCK sizes or fewer num_stages")))
         return out
 
     def _ahead_of_time(self, art: Any, rec: Any, arch: Any) -> dict[str, Any]:
@@ -90,6 +116,11 @@ class RocmTritonBackend(TritonBackend):
                 launches.append({"kernel": r.kernel, "signature": r.signature, "constexprs": r.constexprs,
                                  "options": r.options})
         t = self._target
+        key = self._aot_key(art, launches)
+        hit = cache.lookup(key)
+        if hit is not None:
+            self._report = hit[0]
+            return json.loads(json.dumps(hit[0]))
         req = {"path": art.source_path, "module": art.module.__name__ + "_amd", "display": art.display,
                "arch": t.arch, "asm": self._want_asm, "launches": launches}
         env = {k: v for k, v in os.environ.items() if k != "TRITON_INTERPRET"}
@@ -112,7 +143,18 @@ class RocmTritonBackend(TritonBackend):
             k.setdefault("num_warps", 1)
             k.setdefault("num_stages", 1)
         self._report = json.loads(json.dumps(report))
+        err = report.get("error")
+        if last and r.returncode == 0 and (not err or err.get("kernel")):  # Triton's answer, not a crash
+            cache.store(key, self._report)
         return report
+
+    def _aot_key(self, art: Any, launches: list[dict[str, Any]]) -> str:
+        """The AMD compile's part of compile_key: everything the AOT report depends on (backend,
+        Triton version, source, file name, target, asm flag and the launches the dry run recorded).
+        The candidate's module itself loads in-process on every compile; only this step is cached."""
+        blob = json.dumps([self.name, self.version_key(), art.source, art.display, self._target.arch,
+                           self._want_asm, launches], sort_keys=True, default=str)
+        return "triton-" + hashlib.sha256(blob.encode()).hexdigest()[:24]
 
     def _aot_failure(self, report: dict[str, Any], cand: Candidate, diags: list[Diagnostic], path: str) -> Compiled:
         out = super()._aot_failure(report, cand, diags, path)

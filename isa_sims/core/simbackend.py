@@ -179,6 +179,14 @@ class SimBackend(Backend):
                                      simulated=True, warmup=0, cache_flush=False, host_samples=[host])
         return TimedRun(timing=timing, outputs=self.fetch(prepared))
 
+    def trace_run(self, artifact: Program, args: KernelArgs, window: int = 16, cycle: int | None = None,
+                  tile: int | None = None) -> dict[str, Any]:
+        """One run with the simulator's trace ring buffer on: the registers and the last ``window``
+        instructions before a fault, the end, or ``cycle`` (isa_sims/core/trace.py). Serves the
+        worker's ``simulate`` op, i.e. the agent tool of that name."""
+        from isa_sims.core.trace import trace_run
+        return trace_run(self, artifact, args, window, cycle, tile)
+
     # ---------------------------------------------------------------- feedback
 
     def profile_of(self, res: SimResult) -> Profile:

@@ -10,6 +10,7 @@ import numpy as np
 from kernelhub.backend import CandidateError, KernelArgs
 from kernelhub.models import Profile
 from isa_sims.core.asm import Program
+from isa_sims.core.trace import NO_TRACE
 from isa_sims.core.simbackend import DramImage, SimBackend, SimResult, param_word
 from isa_sims.mesh.isa import CONFIGS, MESH_ISA, N_HREG, R_ID, R_X, R_Y, MeshConfig
 
@@ -44,7 +45,8 @@ class Machine:
         return regs
 
     def run(self, code: np.ndarray, regs: np.ndarray, dram_words: np.ndarray, regions: np.ndarray,
-            max_cycles: int | None = None, lmem: np.ndarray | None = None) -> dict[str, Any]:
+            max_cycles: int | None = None, lmem: np.ndarray | None = None,
+            trace: np.ndarray | None = None) -> dict[str, Any]:
         from isa_sims.mesh import sim
         t = self.tables
         c = self.config
@@ -62,7 +64,8 @@ class Machine:
         if code.shape[1] < 5:
             code = np.pad(code, ((0, 0), (0, 5 - code.shape[1])))
         status = sim.simulate(np.ascontiguousarray(code, np.int64), t["lat"], t["valid"], t["ssrc"], t["sdst"], cfg,
-                              regs, lmem, dram_words, regions, stats, tstats, link_busy, state, pcs, wait_arg, fault)
+                              regs, lmem, dram_words, regions, stats, tstats, link_busy, state, pcs, wait_arg, fault,
+                              NO_TRACE if trace is None else trace)
         return {"status": status, "stats": stats, "tstats": tstats, "link_busy": link_busy, "state": state,
                 "pc": pcs, "wait_arg": wait_arg, "fault": fault, "lmem": lmem, "regs": regs}
 

@@ -76,9 +76,10 @@ def _in_region(regions, lo, hi):
 
 @njit(cache=True)
 def simulate(code, lat_of, valid, ssrc, sdst, cfg, regs, lmem_i, dram_i, regions, stats, tstats, link_busy,
-             state, pc, wait_arg, fault):
+             state, pc, wait_arg, fault, trace):
     """Run every tile from pc 0 until all rest or a fault. Returns the status (0 = ok); ``fault`` gets
-    [status, tile, pc, detail, cycle]; ``state``/``pc``/``wait_arg`` describe each tile at the end."""
+    [status, tile, pc, detail, cycle]; ``state``/``pc``/``wait_arg`` describe each tile at the end.
+    ``trace``: an (n, 4) ring buffer, or (0, 4) for none (core/trace.py)."""
     gx, gy, lmem_b, lanes = cfg[C_GX], cfg[C_GY], cfg[C_LMEM], cfg[C_LANES]
     link_bpc, hop_lat, depth, msgmax = cfg[C_LINK_BPC], cfg[C_HOP], cfg[C_DEPTH], cfg[C_MSGMAX]
     dram_bpc, dram_lat, bar_lat, br_pen, max_cycles = (cfg[C_DRAM_BPC], cfg[C_DRAM_LAT], cfg[C_BAR_LAT],
@@ -114,6 +115,8 @@ def simulate(code, lat_of, valid, ssrc, sdst, cfg, regs, lmem_i, dram_i, regions
     status = OK
     detail = 0
     c = 0
+    tr_n = trace.shape[0]
+    tr_seq = 0
     for k in range(P):
         state[k] = RUN
         pc[k] = 0
@@ -135,6 +138,13 @@ def simulate(code, lat_of, valid, ssrc, sdst, cfg, regs, lmem_i, dram_i, regions
         if t > max_cycles:
             status = F_CYCLES
             break
+        if tr_n > 0:  # optional trace ring buffer (isa_sims/core/trace.py): seq, pc, cycle, tile
+            tk = tr_seq % tr_n
+            trace[tk, 0] = tr_seq
+            trace[tk, 1] = p
+            trace[tk, 2] = t
+            trace[tk, 3] = c
+            tr_seq += 1
         if p < 0 or p >= n:
             status = F_PC
             break

@@ -10,6 +10,7 @@ import numpy as np
 from kernelhub.backend import CandidateError, KernelArgs
 from kernelhub.models import Profile
 from isa_sims.core.asm import Program
+from isa_sims.core.trace import NO_TRACE
 from isa_sims.core.simbackend import DramImage, SimBackend, SimResult, param_word
 from isa_sims.systolic.isa import CONFIGS, LOOM_ISA, N_BANKS, N_GREG, UNITS, LoomConfig
 
@@ -29,7 +30,8 @@ class Machine:
                              c.max_cycles], np.int64)
 
     def run(self, code: np.ndarray, greg: np.ndarray, dram_words: np.ndarray, regions: np.ndarray,
-            max_cycles: int | None = None, buf: np.ndarray | None = None, acc: np.ndarray | None = None):
+            max_cycles: int | None = None, buf: np.ndarray | None = None, acc: np.ndarray | None = None,
+            trace: np.ndarray | None = None):
         from isa_sims.systolic import sim
         t = self.tables
         c = self.config
@@ -44,7 +46,8 @@ class Machine:
         if code.shape[1] < 5:
             code = np.pad(code, ((0, 0), (0, 5 - code.shape[1])))
         status = sim.simulate(np.ascontiguousarray(code, np.int64), t["unit"], t["lat"], t["valid"], t["ssrc"],
-                              t["sdst"], cfg, greg, dram_words, buf, acc, wb, regions, stats, fault)
+                              t["sdst"], cfg, greg, dram_words, buf, acc, wb, regions, stats, fault,
+                              NO_TRACE if trace is None else trace)
         return status, stats, fault, buf, acc, wb
 
 

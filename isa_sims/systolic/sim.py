@@ -114,9 +114,10 @@ def _in_region(regions, lo, hi):
 
 
 @njit(cache=True)
-def simulate(code, unit_of, lat_of, valid, ssrc, sdst, cfg, greg, dram_i, buf_i, acc, wb, regions, stats, fault):
+def simulate(code, unit_of, lat_of, valid, ssrc, sdst, cfg, greg, dram_i, buf_i, acc, wb, regions, stats, fault,
+             trace):
     """Run from pc 0 until ``finish`` or a fault. Returns the status (0 = ok); ``fault`` gets
-    [status, pc, detail, cycle]."""
+    [status, pc, detail, cycle]. ``trace``: an (n, 4) ring buffer, or (0, 4) for none (core/trace.py)."""
     dram_f = dram_i.view(np.float32)
     buf_f = buf_i.view(np.float32)
     fb_i = np.zeros(1, np.int32)
@@ -152,6 +153,8 @@ def simulate(code, unit_of, lat_of, valid, ssrc, sdst, cfg, greg, dram_i, buf_i,
     status = OK
     detail = 0
     retired = 0
+    tr_n = trace.shape[0]
+    tr_seq = 0
     while True:
         if pc < 0 or pc >= n:
             status = F_PC
@@ -159,6 +162,13 @@ def simulate(code, unit_of, lat_of, valid, ssrc, sdst, cfg, greg, dram_i, buf_i,
         if now > max_cycles:
             status = F_CYCLES
             break
+        if tr_n > 0:  # optional trace ring buffer (isa_sims/core/trace.py): seq, pc, cycle, tile
+            tk = tr_seq % tr_n
+            trace[tk, 0] = tr_seq
+            trace[tk, 1] = pc
+            trace[tk, 2] = now
+            trace[tk, 3] = 0
+            tr_seq += 1
         op = code[pc, 0]
         if op <= 0 or op >= nops or valid[op] == 0:
             status = F_INVALID

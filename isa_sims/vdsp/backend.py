@@ -10,6 +10,7 @@ import numpy as np
 from kernelhub.backend import CandidateError, KernelArgs
 from kernelhub.models import Profile
 from isa_sims.core.asm import Program
+from isa_sims.core.trace import NO_TRACE
 from isa_sims.core.simbackend import DramImage, SimBackend, SimResult, param_word
 from isa_sims.vdsp.isa import CONFIGS, N_SREG, N_VREG, UNITS, VDSP_ISA, VdspConfig
 
@@ -28,7 +29,8 @@ class Machine:
                              c.dram_latency, c.branch_penalty, c.max_cycles], np.int64)
 
     def run(self, code: np.ndarray, sreg: np.ndarray, dram_words: np.ndarray, regions: np.ndarray,
-            max_cycles: int | None = None, vreg: np.ndarray | None = None, spad: np.ndarray | None = None):
+            max_cycles: int | None = None, vreg: np.ndarray | None = None, spad: np.ndarray | None = None,
+            trace: np.ndarray | None = None):
         from isa_sims.vdsp import sim
         t = self.tables
         cfg = self.cfg.copy()
@@ -42,7 +44,7 @@ class Machine:
             code = np.pad(code, ((0, 0), (0, 5 - code.shape[1])))
         status = sim.simulate(np.ascontiguousarray(code, np.int64), t["unit"], t["lat"], t["occ"], t["flops"],
                               t["valid"], t["ssrc"], t["vsrc"], t["sdst"], t["vdst"], cfg, sreg, vreg, dram_words,
-                              spad, regions, stats, fault)
+                              spad, regions, stats, fault, NO_TRACE if trace is None else trace)
         return status, stats, fault, vreg, spad
 
 

@@ -16,14 +16,17 @@ from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp.types import CallToolResult, TextContent
 
-from kernelhub.agent.tools import ArgumentError, EvaluatorPool, KernelTools, TaskSummary, TaskView
+from kernelhub.agent.tools import (
+    ArgumentError, EvaluatorPool, KernelTools, SimulateView, TaskSummary, TaskView,
+)
 from kernelhub.errors import UserError
 from kernelhub.models import BackendInfo, CompileResult, Evaluation
 
 INSTRUCTIONS = """kernelhub compiles, runs, times and checks compute kernels on many backends.
 Workflow: list_backends -> backend_manual(backend) -> list_tasks -> get_task(task, backend) for the
 signature, reference and a starter -> compile (fast diagnostics) -> evaluate (the full verdict:
-correctness on visible and hidden shapes with fresh seeds, integrity, timing, reward).
+correctness on visible and hidden shapes with fresh seeds, integrity, timing, reward). On a simulated
+machine, simulate shows the registers and the last instructions before a fault or a chosen cycle.
 Kernel ABI everywhere: inputs, then outputs, then params, in signature order."""
 
 _HISTORY_MAX = 512
@@ -98,6 +101,16 @@ def build_server(tools: KernelTools | None = None, pool: EvaluatorPool | None = 
                 history.popitem(last=False)
         return CallToolResult(content=[TextContent(type="text", text=view.feedback)],
                               structured_content=view.evaluation.model_dump(mode="json"))
+
+    @server.tool()
+    def simulate(task: str, backend: str, source: str, shape: int | dict[str, int] = 0, cycle: int | None = None,
+                 window: int = 16, tile: int | None = None, seed: int = 0, language: str | None = None,
+                 filename: str | None = None) -> SimulateView:
+        """Simulated machines only (vdsp*, systolic*, mesh*): run a candidate once on one shape (an index into
+        the task's visible shapes, or a dict of dimensions) and return a trace window: the registers and the
+        last `window` instructions (pc, source line, mnemonic, fetch cycle) before the fault, the end of the
+        run, or the chosen `cycle`. On a tile mesh, `tile` picks whose registers and instructions to show."""
+        return _call(kt.simulate, task, backend, source, shape, cycle, window, tile, seed, language, filename)
 
     return server
 

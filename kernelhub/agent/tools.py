@@ -86,6 +86,32 @@ def redact_heldout(ev: Evaluation) -> Evaluation:
     return ev.model_copy(update={"runs": runs})
 
 
+class TracedInstruction(BaseModel):
+    seq: int = Field(description="fetch order in the run (0 = first instruction fetched)")
+    pc: int
+    cycle: int = Field(description="cycle the instruction was fetched (earliest issue; stalls come after)")
+    tile: int | None = Field(default=None, description="the tile that fetched it (tile meshes only)")
+    line: int | None = None
+    source: str = ""
+    mnemonic: str = ""
+
+
+class SimulateView(BaseModel):
+    """One traced run of a candidate on a simulated machine (what `simulate` returns)."""
+
+    ok: bool = Field(description="false when the candidate did not assemble or the run could not start")
+    stopped: str = Field(default="", description="fault | cycle (the chosen cycle was reached) | finished | error")
+    message: str | None = Field(default=None, description="the fault, compile error, or why the run did not start")
+    shape: dict[str, int] = Field(default_factory=dict)
+    cycle: int = Field(default=0, description="the cycle the run had reached when it stopped")
+    retired: int = 0
+    tile: int | None = Field(default=None, description="whose registers are shown (tile meshes only)")
+    registers: dict[str, int] = Field(default_factory=dict, description="scalar registers at the stop")
+    vector_registers: dict[str, list[float]] = Field(default_factory=dict, description="first lanes only")
+    instructions: list[TracedInstruction] = Field(default_factory=list, description="the last ones, oldest first")
+    diagnostics: list[Diagnostic] = Field(default_factory=list)
+
+
 # ---------------------------------------------------------------- evaluator pool
 
 
@@ -277,3 +303,59 @@ class KernelTools:
         full = self.evaluate_full(task, backend, source, language, filename, entry, options)
         shown = redact_heldout(full)
         return EvaluationView(evaluation=shown, feedback=render_turn(shown, previous))
+
+    def simulate(self, task: str, backend: str, source: str, shape: int | dict[str, int] = 0, cycle: int | None = None,
+                 window: int = 16, tile: int | None = None, seed: int = 0, language: str | None = None,
+                 filename: str | None = None) -> SimulateView:
+        """Run a candidate once on a simulated machine, in a worker, with the trace on."""
+        import numpy as np
+
+        from kernelhub import taskrt
+        from kernelhub.checking import make_poison, poisoned
+        t = self._task(task)
+        b = self._backend(backend)
+        if not hasattr(b, "trace_run"):
+            sims = sorted(n for n, x in self.registry.backends.items() if hasattr(x, "trace_run"))
+            raise ArgumentError("backend", f"{backend!r} is not a simulated machine", f"choose one of: {', '.join(sims)}")
+        if isinstance(shape, int):
+            if not 0 <= shape < len(t.visible_shapes):
+                raise ArgumentError("shape", f"index {shape} is not one of the task's {len(t.visible_shapes)} "
+                                    "visible shapes", "pass an index from get_task's visible_shapes, or a dict")
+            values = dict(t.visible_shapes[shape])
+        else:
+            want = set(t.visible_shapes[0]) if t.visible_shapes else set()
+            if set(shape) != want or not all(isinstance(v, int) and v >= 1 for v in shape.values()):
+                raise ArgumentError("shape", f"{shape!r} must give every dimension {sorted(want)} a positive integer")
+            values = dict(shape)
+        if window < 1 or (cycle is not None and cycle < 0) or (tile is not None and tile < 0):
+            bad = "window" if window < 1 else "cycle" if cycle is not None and cycle < 0 else "tile"
+            raise ArgumentError(bad, "must not be negative (window at least 1)")
+        comp = self.compile(task, backend, source, language, filename)
+        if not comp.ok:
+            return SimulateView(ok=False, stopped="error", message="the candidate did not assemble", shape=values,
+                                diagnostics=comp.diagnostics)
+        cand = self._candidate(backend, source, language, filename, None, None)
+        inputs = taskrt.generate_inputs(t, values, seed)
+        prng = np.random.default_rng(seed ^ 0x5EED)
+        arrays = dict(inputs)
+        for name, (dims, dt) in taskrt.output_specs(t, values).items():
+            arrays[name] = poisoned(dims, make_poison(dt, prng))
+        with self.pool.lease() as ev:
+            worker = ev.pool.get(b.name)
+            try:
+                built = worker.request({"op": "compile", "candidate": cand.model_dump(mode="json"),  # this worker's
+                                        "signature": t.signature.model_dump(mode="json")},  # copy (cached)
+                                       ev.options.limits.compile_timeout_s)
+                reply = built if not built["ok"] else worker.request({
+                                        "op": "simulate", "key": built["key"], "arrays": arrays,
+                                        "params": taskrt.params_for(t, values), "window": window, "cycle": cycle,
+                                        "tile": tile, "signature": t.signature.model_dump(mode="json")},
+                                       ev.options.limits.run_timeout_s)
+            except WorkerFailure as f:
+                return SimulateView(ok=False, stopped="error", message=f"worker {f.kind}: {f.detail}", shape=values)
+            if reply.get("tampered"):
+                worker.dirty = True
+        if not reply["ok"]:
+            err = reply["error"]
+            return SimulateView(ok=False, stopped="error", message=f"{err['type']}: {err['message']}", shape=values)
+        return SimulateView(ok=True, shape=values, **reply["window"])
