@@ -12,7 +12,7 @@ from pathlib import Path
 from kernelhub.hookspecs import hookimpl
 
 CATEGORY_MODULES = [
-    "elementwise", "activation", "reduction", "normalization", "matmul", "matvec",
+    "elementwise", "activation", "reduction", "normalization", "matmul", "matmul_lowp", "matvec",
     "convolution", "scan", "attention", "gather_scatter", "histogram",
 ]
 STARTERS = Path(__file__).with_name("starters")

@@ -33,6 +33,8 @@ def test_starter_is_correct(checker, task, backend):
     if not reg.backend(backend).probe().run:
         pytest.skip(f"{backend} cannot run here: {reg.backend(backend).probe().reasons}")
     source = reg.starter(reg.task(task), backend)
+    if source is None and backend == "numba" and any(t.dtype == "float16" for t in reg.task(task).signature.inputs):
+        pytest.skip("numba's CPU target has no float16 arrays: the task says so by having no numba starter")
     assert source, f"task {task} has no starter for {backend}"
     ev = checker.evaluate(task, Candidate(backend=backend, source=source, filename=f"{task}.starter"))
     assert ev.status == Status.correct, f"{ev.status.value}: {ev.message}"
