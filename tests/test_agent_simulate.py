@@ -10,9 +10,6 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
-os.environ.setdefault("KERNELHUB_PLUGINS", "test_agent_plugin")
-if "test_agent_plugin" not in os.environ["KERNELHUB_PLUGINS"]:
-    os.environ["KERNELHUB_PLUGINS"] += ",test_agent_plugin"
 pytest.importorskip("numba", reason="the simulators need numba: pip install numba")
 
 from kernelhub.agent.tools import ArgumentError, EvaluatorPool, KernelTools  # noqa: E402
@@ -23,8 +20,24 @@ STARTER = (ROOT / "isa_sims/vdsp/starters/vector_add.s").read_text()
 FAULTY = "iput s20, 8388608\niplus s0, s0, s20\n" + STARTER
 
 
+@pytest.fixture(scope="module", autouse=True)
+def agent_plugin():
+    """Register the small test task for this module only (workers inherit the variable), and put
+    the process-wide registry back afterwards so other modules never see it."""
+    from kernelhub.plugins import reset_registry
+    old = os.environ.get("KERNELHUB_PLUGINS")
+    os.environ["KERNELHUB_PLUGINS"] = ",".join(filter(None, [old, "test_agent_plugin"]))
+    reset_registry()
+    yield
+    if old is None:
+        os.environ.pop("KERNELHUB_PLUGINS", None)
+    else:
+        os.environ["KERNELHUB_PLUGINS"] = old
+    reset_registry()
+
+
 @pytest.fixture(scope="module")
-def kt():
+def kt(agent_plugin):
     pool = EvaluatorPool(size=1)
     yield KernelTools(pool)
     pool.close()

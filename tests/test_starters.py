@@ -24,7 +24,7 @@ def checker():
 
 def _cases():
     reg = registry()
-    return [(t, b) for b in BACKENDS for t in sorted(reg.tasks)]
+    return [(t, b) for b in BACKENDS for t in sorted(n for n, task in reg.tasks.items() if task.source == "tasks")]
 
 
 @pytest.mark.parametrize("task,backend", _cases())

@@ -11,7 +11,8 @@ _C = 0.7978845608028654  # sqrt(2/pi)
 
 def gelu_block(x_ref, o_ref):
     x = x_ref[...]
-    o_ref[...] = 0.5 * x * (1.0 + jnp.tanh(_C * (x + 0.044715 * x * x * x)))
+    u = _C * (x + 0.044715 * x * x * x)
+    o_ref[...] = x / (1.0 + jnp.exp(-2.0 * u))  # == 0.5x(1 + tanh u) without its cancellation for x << 0
 
 
 def kernel(x, n):
