@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+from contextlib import contextmanager
+from typing import Iterator
+
 import pytest
 
 from kernelhub.backend import TimingPolicy
@@ -37,3 +41,24 @@ def tiny_add() -> Task:
 
 def null_candidate(source: str, **kw) -> Candidate:
     return Candidate(backend="null", source=source, filename="cand.py", **kw)
+
+
+@contextmanager
+def isa_sims_evaluator(**options) -> Iterator[Evaluator]:
+    """An Evaluator whose registry holds the simulated machines even where the package is not
+    installed (through KERNELHUB_PLUGINS, which workers inherit); the environment and the
+    process-wide registry are put back afterwards so other modules never see the change."""
+    from kernelhub import plugins
+    old = os.environ.get("KERNELHUB_PLUGINS")
+    if "isa_sims.plugin" not in (old or ""):
+        os.environ["KERNELHUB_PLUGINS"] = ",".join(filter(None, [old, "isa_sims.plugin"]))
+    plugins.reset_registry()
+    try:
+        with Evaluator(EvalOptions(**options)) as ev:
+            yield ev
+    finally:
+        if old is None:
+            os.environ.pop("KERNELHUB_PLUGINS", None)
+        else:
+            os.environ["KERNELHUB_PLUGINS"] = old
+        plugins.reset_registry()

@@ -4,7 +4,6 @@ starters through the real evaluation pipeline."""
 
 from __future__ import annotations
 
-import os
 import textwrap
 
 import numpy as np
@@ -15,6 +14,7 @@ from isa_sims.core.asm import AsmError, Assembler, f32_bits
 from isa_sims.mesh import sim
 from isa_sims.mesh.backend import Machine, MeshBackend
 from isa_sims.mesh.isa import CONFIGS, MESH_ISA
+from conftest import isa_sims_evaluator, small_task
 
 CFG = CONFIGS["default"]
 
@@ -261,27 +261,10 @@ def test_infinite_loop_hits_the_cycle_limit():
 
 @pytest.fixture(scope="module")
 def isa_evaluator():
-    from kernelhub import plugins
     from kernelhub.backend import TimingPolicy
     from kernelhub.isolation import Limits
-    from kernelhub.pipeline import EvalOptions, Evaluator
-    old = os.environ.get("KERNELHUB_PLUGINS")
-    if "isa_sims.plugin" not in (old or ""):
-        os.environ["KERNELHUB_PLUGINS"] = ",".join(filter(None, [old, "isa_sims.plugin"]))
-    plugins.reset_registry()
-    opts = EvalOptions(policy=TimingPolicy.quick(),
-                       limits=Limits(compile_timeout_s=60, run_timeout_s=60, memory_bytes=1 << 30))
-    with Evaluator(opts) as ev:
+    with isa_sims_evaluator(policy=TimingPolicy.quick(), limits=Limits(compile_timeout_s=60, run_timeout_s=60, memory_bytes=1 << 30)) as ev:
         yield ev
-    if old is None:
-        os.environ.pop("KERNELHUB_PLUGINS", None)
-    else:
-        os.environ["KERNELHUB_PLUGINS"] = old
-    plugins.reset_registry()
-
-
-def _task(ev, name, visible, heldout):
-    return ev.registry.task(name).model_copy(update={"visible_shapes": visible, "heldout_shapes": heldout})
 
 
 @pytest.mark.parametrize("name,visible,heldout", [
@@ -292,7 +275,7 @@ def _task(ev, name, visible, heldout):
 def test_starters_are_correct(isa_evaluator, name, visible, heldout):
     from kernelhub.models import Candidate, Status
     ev = isa_evaluator
-    task = _task(ev, name, visible, heldout)
+    task = small_task(name, visible, heldout)
     src = ev.registry.starter(task, "mesh")
     res = ev.evaluate(task, Candidate(backend="mesh", source=src, filename=f"{name}.s"))
     assert res.status == Status.correct, res.message
@@ -303,7 +286,7 @@ def test_starters_are_correct(isa_evaluator, name, visible, heldout):
 def test_wrong_result_and_compile_error(isa_evaluator):
     from kernelhub.models import Candidate, Status
     ev = isa_evaluator
-    task = _task(ev, "matmul", [{"M": 128, "N": 96, "K": 80}], [])
+    task = small_task("matmul", [{"M": 128, "N": 96, "K": 80}], [])
     src = ev.registry.starter(task, "mesh").replace("plusk  h10, h10, KC", "plusk  h10, h10, KC+1")  # skips a k
     res = ev.evaluate(task, Candidate(backend="mesh", source=src, filename="matmul.s"))
     assert res.status == Status.incorrect, res.message

@@ -6,12 +6,12 @@ and held-out shape of its task, on every configuration (the held-out ones includ
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 
 from kernelhub.models import Candidate, Status
+from conftest import isa_sims_evaluator
 
 ROOT = Path(__file__).resolve().parent.parent / "isa_sims"
 CONFIGS = {"vdsp": ("vdsp", "vdsp-small", "vdsp-wide")}
@@ -33,22 +33,10 @@ def source(machine: str, task: str, kind: str) -> str:
 
 @pytest.fixture(scope="module")
 def evaluator():
-    from kernelhub import plugins
     from kernelhub.backend import TimingPolicy
     from kernelhub.isolation import Limits
-    from kernelhub.pipeline import EvalOptions, Evaluator
-    old = os.environ.get("KERNELHUB_PLUGINS")
-    if "isa_sims.plugin" not in (old or ""):
-        os.environ["KERNELHUB_PLUGINS"] = ",".join(filter(None, [old, "isa_sims.plugin"]))
-    plugins.reset_registry()
-    with Evaluator(EvalOptions(policy=TimingPolicy.quick(), seeds_per_shape=1,
-                               limits=Limits(run_timeout_s=300))) as ev:
+    with isa_sims_evaluator(policy=TimingPolicy.quick(), seeds_per_shape=1, limits=Limits(run_timeout_s=300)) as ev:
         yield ev
-    if old is None:
-        os.environ.pop("KERNELHUB_PLUGINS", None)
-    else:
-        os.environ["KERNELHUB_PLUGINS"] = old
-    plugins.reset_registry()
 
 
 def check(evaluator, task, backend: str, src: str, name: str) -> None:

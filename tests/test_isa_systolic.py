@@ -4,7 +4,6 @@ evaluation pipeline."""
 
 from __future__ import annotations
 
-import os
 import textwrap
 
 import numpy as np
@@ -15,6 +14,7 @@ from isa_sims.core.asm import AsmError, Assembler, f32_bits
 from isa_sims.systolic import sim
 from isa_sims.systolic.backend import Machine, SystolicBackend
 from isa_sims.systolic.isa import CONFIGS, LOOM_ISA, replace
+from conftest import isa_sims_evaluator, small_task
 
 CFG = CONFIGS["default"]
 D = CFG.dim
@@ -282,33 +282,16 @@ def test_falling_off_the_end():
 
 @pytest.fixture(scope="module")
 def isa_evaluator():
-    from kernelhub import plugins
     from kernelhub.backend import TimingPolicy
     from kernelhub.isolation import Limits
-    from kernelhub.pipeline import EvalOptions, Evaluator
-    old = os.environ.get("KERNELHUB_PLUGINS")
-    if "isa_sims.plugin" not in (old or ""):
-        os.environ["KERNELHUB_PLUGINS"] = ",".join(filter(None, [old, "isa_sims.plugin"]))
-    plugins.reset_registry()
-    opts = EvalOptions(policy=TimingPolicy.quick(),
-                       limits=Limits(compile_timeout_s=60, run_timeout_s=60, memory_bytes=1 << 30))
-    with Evaluator(opts) as ev:
+    with isa_sims_evaluator(policy=TimingPolicy.quick(), limits=Limits(compile_timeout_s=60, run_timeout_s=60, memory_bytes=1 << 30)) as ev:
         yield ev
-    if old is None:
-        os.environ.pop("KERNELHUB_PLUGINS", None)
-    else:
-        os.environ["KERNELHUB_PLUGINS"] = old
-    plugins.reset_registry()
-
-
-def _task(ev, name, visible, heldout):
-    return ev.registry.task(name).model_copy(update={"visible_shapes": visible, "heldout_shapes": heldout})
 
 
 def test_matmul_starter_is_correct(isa_evaluator):
     from kernelhub.models import Candidate, Status
     ev = isa_evaluator
-    task = _task(ev, "matmul", [{"M": 128, "N": 96, "K": 80}], [{"M": 33, "N": 17, "K": 45}])
+    task = small_task("matmul", [{"M": 128, "N": 96, "K": 80}], [{"M": 33, "N": 17, "K": 45}])
     src = ev.registry.starter(task, "systolic")
     res = ev.evaluate(task, Candidate(backend="systolic", source=src, filename="matmul.s"))
     assert res.status == Status.correct, res.message
@@ -319,7 +302,7 @@ def test_matmul_starter_is_correct(isa_evaluator):
 def test_wrong_result_is_incorrect(isa_evaluator):
     from kernelhub.models import Candidate, Status
     ev = isa_evaluator
-    task = _task(ev, "matmul", [{"M": 128, "N": 96, "K": 80}], [])
+    task = small_task("matmul", [{"M": 128, "N": 96, "K": 80}], [])
     src = ev.registry.starter(task, "systolic").replace("weftadd w1,", "weft    w1,")  # drops some k-steps
     res = ev.evaluate(task, Candidate(backend="systolic", source=src, filename="matmul.s"))
     assert res.status == Status.incorrect, res.message

@@ -4,7 +4,6 @@ vector_add starter through the real evaluation pipeline."""
 
 from __future__ import annotations
 
-import os
 import textwrap
 
 import numpy as np
@@ -15,6 +14,7 @@ from isa_sims.core.asm import AsmError, Assembler, f32_bits
 from isa_sims.vdsp import sim
 from isa_sims.vdsp.backend import Machine, VdspBackend
 from isa_sims.vdsp.isa import CONFIGS, VDSP_ISA, replace
+from conftest import isa_sims_evaluator, small_task
 
 CFG = CONFIGS["default"]
 VL = 37  # fewer than VLMAX lanes: lanes >= VL must keep their values
@@ -307,33 +307,16 @@ def test_falling_off_the_end():
 
 @pytest.fixture(scope="module")
 def isa_evaluator():
-    from kernelhub import plugins
     from kernelhub.backend import TimingPolicy
     from kernelhub.isolation import Limits
-    from kernelhub.pipeline import EvalOptions, Evaluator
-    old = os.environ.get("KERNELHUB_PLUGINS")
-    if "isa_sims.plugin" not in (old or ""):
-        os.environ["KERNELHUB_PLUGINS"] = ",".join(filter(None, [old, "isa_sims.plugin"]))
-    plugins.reset_registry()
-    opts = EvalOptions(policy=TimingPolicy.quick(),
-                       limits=Limits(compile_timeout_s=60, run_timeout_s=30, memory_bytes=1 << 30))
-    with Evaluator(opts) as ev:
+    with isa_sims_evaluator(policy=TimingPolicy.quick(), limits=Limits(compile_timeout_s=60, run_timeout_s=30, memory_bytes=1 << 30)) as ev:
         yield ev
-    if old is None:
-        os.environ.pop("KERNELHUB_PLUGINS", None)
-    else:
-        os.environ["KERNELHUB_PLUGINS"] = old
-    plugins.reset_registry()
-
-
-def _task(ev, name, visible, heldout):
-    return ev.registry.task(name).model_copy(update={"visible_shapes": visible, "heldout_shapes": heldout})
 
 
 def test_vector_add_starter_is_correct(isa_evaluator):
     from kernelhub.models import Candidate, Status
     ev = isa_evaluator
-    task = _task(ev, "vector_add", [{"n": 1000}, {"n": 70_001}], [{"n": 1}, {"n": 1537}])
+    task = small_task("vector_add", [{"n": 1000}, {"n": 70_001}], [{"n": 1}, {"n": 1537}])
     src = ev.registry.starter(task, "vdsp")
     res = ev.evaluate(task, Candidate(backend="vdsp", source=src, filename="vector_add.s"))
     assert res.status == Status.correct, res.message
@@ -345,7 +328,7 @@ def test_vector_add_starter_is_correct(isa_evaluator):
 def test_pipeline_statuses(isa_evaluator):
     from kernelhub.models import Candidate, Status
     ev = isa_evaluator
-    task = _task(ev, "vector_add", [{"n": 1000}], [])
+    task = small_task("vector_add", [{"n": 1000}], [])
     res = ev.evaluate(task, Candidate(backend="vdsp", source="  vplsu v1, v2, v3\n", filename="c.s"))
     assert res.status == Status.compile_error and res.compile.diagnostics[0].line == 1
     res = ev.evaluate(task, Candidate(backend="vdsp", source="iput s9, 64\nxout s1, s0, s9, 0\nstop\n",

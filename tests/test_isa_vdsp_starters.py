@@ -3,11 +3,11 @@ on every configuration (the held-out 'wide' one included). Slow: run with -m slo
 
 from __future__ import annotations
 
-import os
 
 import pytest
 
 from kernelhub.models import Candidate, Status
+from conftest import isa_sims_evaluator
 
 STARTERS = ("vector_add", "sum", "matmul")
 BACKENDS = ("vdsp", "vdsp-small", "vdsp-wide")
@@ -15,22 +15,10 @@ BACKENDS = ("vdsp", "vdsp-small", "vdsp-wide")
 
 @pytest.fixture(scope="module")
 def evaluator():
-    from kernelhub import plugins
     from kernelhub.backend import TimingPolicy
     from kernelhub.isolation import Limits
-    from kernelhub.pipeline import EvalOptions, Evaluator
-    old = os.environ.get("KERNELHUB_PLUGINS")
-    if "isa_sims.plugin" not in (old or ""):
-        os.environ["KERNELHUB_PLUGINS"] = ",".join(filter(None, [old, "isa_sims.plugin"]))
-    plugins.reset_registry()
-    with Evaluator(EvalOptions(policy=TimingPolicy.quick(), seeds_per_shape=1,
-                               limits=Limits(run_timeout_s=120))) as ev:
+    with isa_sims_evaluator(policy=TimingPolicy.quick(), seeds_per_shape=1, limits=Limits(run_timeout_s=120)) as ev:
         yield ev
-    if old is None:
-        os.environ.pop("KERNELHUB_PLUGINS", None)
-    else:
-        os.environ["KERNELHUB_PLUGINS"] = old
-    plugins.reset_registry()
 
 
 @pytest.mark.slow
