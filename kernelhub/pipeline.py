@@ -31,6 +31,7 @@ from kernelhub.models import (
     ShapeTiming, Status, Task, Timing, Verdict,
 )
 from kernelhub.plugins import Registry, registry
+from kernelhub.reward import reward_for  # noqa: F401  (re-exported: the pipeline's default reward)
 
 #: A device sample may exceed the host wall time of the same call only by clock jitter.
 DEVICE_OVER_HOST = 1.02
@@ -61,21 +62,6 @@ _FAILURE_STATUS = {"timeout": Status.timeout, "crash": Status.crash, "out_of_mem
 def candidate_hash(c: Candidate) -> str:
     blob = f"{c.backend}\0{c.language}\0{c.entry}\0{sorted(c.options.items())}\0{c.source}"
     return hashlib.sha256(blob.encode()).hexdigest()[:16]
-
-
-def reward_for(ev: Evaluation) -> float:
-    """0.5 for correct plus 0.5 x speedup capped at 3 (KernelGYM's shape); -1 for a caught cheat.
-    Without a baseline on the device (simulators), 1.5 x the roofline fraction stands in for
-    the speedup term: the same 0.5..2 range, full marks at the machine's own roof."""
-    if ev.status == Status.integrity_violation:
-        return -1.0
-    if ev.status != Status.correct:
-        return 0.0
-    if ev.speedup:
-        return 0.5 + 0.5 * min(ev.speedup, 3.0)
-    if ev.roofline_fraction:
-        return 0.5 + 1.5 * min(ev.roofline_fraction, 1.0)
-    return 0.5
 
 
 class Evaluator:

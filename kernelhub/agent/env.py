@@ -4,10 +4,13 @@ Observation: text. ``reset`` gives the task statement, signature, ABI, visible s
 excerpt and the backend's starter; ``step(source)`` gives the turn's feedback (verdict,
 diagnostics, mismatches, timing, simulator stalls and hint, what changed since the last step).
 
-Reward (``reward_fn``, default :func:`kernelhub.pipeline.reward_for`): 0 for a compile error,
-a wrong answer or a crash, -1 for a caught cheat (integrity violation); when correct,
-0.5 + 0.5 * min(speedup, 3), or on simulated machines without a baseline 0.5 + 1.5 * roofline
-fraction. Every step's verdict already includes the held-out shapes with freshly drawn seeds.
+Reward: :func:`kernelhub.reward.reward_for` under a :class:`kernelhub.reward.RewardConfig`
+(``reward=`` at construction or ``reset(options={"reward": {...}})``), or any ``reward_fn``. By
+default: 0 for a compile error, a wrong answer or a crash, -1 for a caught cheat (integrity
+violation); when correct, 0.5 + 0.5 * min(speedup, 3), or on simulated machines without a baseline
+0.5 + 1.5 * roofline fraction. ``RewardConfig(profile_weight=w)`` adds KernelGYM's profiling term,
+w * (own-kernel fraction - 1), where the platform times the candidate's kernels on the device. Every
+step's verdict already includes the held-out shapes with freshly drawn seeds.
 
 Episode score (Metal-Sci's gate): when the episode ends, the best-rewarded candidate is
 evaluated once more with fresh seeds (held-out shapes included); ``info["episode_score"]`` is
@@ -24,10 +27,11 @@ from typing import Any, Callable
 
 import gymnasium as gym
 from gymnasium import spaces
+from pydantic import ValidationError
 
 from kernelhub.agent.tools import EvaluatorPool, KernelTools, redact_heldout, signature_line
 from kernelhub.models import Evaluation, Status
-from kernelhub.pipeline import reward_for
+from kernelhub.reward import RewardConfig, reward_for
 
 ENV_ID = "kernelhub/KernelEnv-v0"
 MAX_TEXT = 1 << 20
@@ -49,13 +53,14 @@ class KernelEnv(gym.Env):
     metadata = {"render_modes": ["ansi"], "render_fps": 1}
 
     def __init__(self, task: str = "vector_add", backend: str = "vdsp", max_turns: int = 8,
-                 min_improvement: float = 0.01, reward_fn: Callable[[Evaluation], float] = reward_for,
-                 final_rescore: bool = True, pool: EvaluatorPool | None = None,
+                 min_improvement: float = 0.01, reward_fn: Callable[[Evaluation], float] | None = None,
+                 reward: RewardConfig | dict[str, Any] | None = None, final_rescore: bool = True,
+                 pool: EvaluatorPool | None = None,
                  render_mode: str | None = None) -> None:
         self.tools = KernelTools(pool)
-        self.defaults = {"task": task, "backend": backend, "config": {}}
+        self.defaults = {"task": task, "backend": backend, "config": {}, "reward": reward}
         self.max_turns, self.min_improvement = max_turns, min_improvement
-        self.reward_fn, self.final_rescore = reward_fn, final_rescore
+        self.custom_reward_fn, self.final_rescore = reward_fn, final_rescore
         self.render_mode = render_mode
         self.observation_space = spaces.Text(max_length=MAX_TEXT, min_length=0, charset=CHARSET)
         self.action_space = spaces.Text(max_length=1 << 16, min_length=1, charset=CHARSET)
@@ -66,6 +71,7 @@ class KernelEnv(gym.Env):
         config = dict(opts.get("config") or {})
         self.language = config.pop("language", None)
         self.options = config  # backend options passed with every candidate
+        self.reward_config = _reward_config(opts.get("reward"))
         self.turn, self.best_reward, self.best_source = 0, float("-inf"), None
         self.previous: Evaluation | None = None
         self._last_obs = ""
@@ -128,8 +134,23 @@ class KernelEnv(gym.Env):
         return {"episode_score": float(self.reward_fn(again)),
                 "final_evaluation": _info_dump(redact_heldout(again))}
 
+    def reward_fn(self, ev: Evaluation) -> float:
+        if self.custom_reward_fn is not None:
+            return self.custom_reward_fn(ev)
+        return reward_for(ev, self.reward_config)
+
     def render(self) -> str | None:
         return self._last_obs if self.render_mode == "ansi" else None
+
+
+def _reward_config(value: RewardConfig | dict[str, Any] | None) -> RewardConfig:
+    if isinstance(value, RewardConfig):
+        return value
+    try:
+        return RewardConfig.model_validate(value or {})
+    except ValidationError as e:
+        wrong = "; ".join(f"{'.'.join(map(str, err['loc']))}: {err['msg']}" for err in e.errors())
+        raise ValueError(f"reward options: {wrong} (fields: {', '.join(RewardConfig.model_fields)})") from None
 
 
 #: fields that describe the harness's own run (wall time, cache hits), not the candidate: left out of
