@@ -111,7 +111,7 @@ def _abi_names(sig: Signature) -> list[str]:
 
 def compile_error_text(e: BaseException, art: Any) -> str:
     """``LINE:COL: message`` of a Triton CompilationError raised by the JIT (GPU mode)."""
-    from kernelhub_triton.sm90 import error_location
+    from kernelhub_triton.aot import error_location
     line, col, msg = error_location(e, art.source)
     return f"{line or ''}:{col or ''}: {msg}"
 
