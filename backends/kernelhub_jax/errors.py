@@ -13,51 +13,12 @@ import re
 import traceback
 from typing import Any, Iterator
 
-from kernelhub.models import Diagnostic, Severity
+from kernelhub.models import Diagnostic
+from kernelhub.pymodule import candidate_frame, exception_chain as _chain
+from kernelhub.pymodule import source_diagnostic as diagnostic  # noqa: F401  (the backend's name for it)
 
 #: how JAX's own messages are shortened for an agent (the docs links stay)
 MAX_MESSAGE = 1600
-
-
-def diagnostic(message: str, display: str, source: str, line: int | None = None, column: int | None = None,
-               severity: Severity = Severity.error) -> Diagnostic:
-    lines = source.splitlines()
-    text = lines[line - 1] if line and 1 <= line <= len(lines) else None
-    if column is None and text is not None and text.strip():
-        column = len(text) - len(text.lstrip()) + 1
-    return Diagnostic(severity=severity, message=message, file=display, line=line, column=column, source_line=text)
-
-
-def _chain(e: BaseException | None) -> Iterator[BaseException]:
-    seen: set[int] = set()
-    while e is not None and id(e) not in seen:
-        seen.add(id(e))
-        yield e
-        e = e.__cause__ or e.__context__
-
-
-def _frame_column(tb: Any) -> int | None:
-    try:
-        pos = list(tb.tb_frame.f_code.co_positions())[tb.tb_lasti // 2]
-        if pos[0] == tb.tb_lineno and pos[2] is not None:
-            return pos[2] + 1
-    except (IndexError, ValueError, AttributeError):
-        pass
-    return None
-
-
-def candidate_frame(e: BaseException, path: str) -> tuple[int | None, int | None]:
-    """(line, column) of the deepest frame in the candidate's file across the exception chain."""
-    for exc in _chain(e):
-        best: tuple[int | None, int | None] = (None, None)
-        tb = exc.__traceback__
-        while tb is not None:
-            if tb.tb_frame.f_code.co_filename == path:
-                best = (tb.tb_lineno, _frame_column(tb))
-            tb = tb.tb_next
-        if best[0] is not None:
-            return best
-    return None, None
 
 
 def message_of(e: BaseException, path: str, display: str) -> str:
