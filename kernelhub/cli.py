@@ -143,6 +143,9 @@ def eval_(file: Path = typer.Argument(..., help="the candidate source file"),
           language: Optional[str] = typer.Option(None, help="default: the backend's first language"),
           entry: Optional[str] = typer.Option(None, help="entry point name (backend default otherwise)"),
           option: list[str] = typer.Option([], "--option", "-o", help="backend option KEY=VALUE (repeatable)"),
+          device: Optional[str] = typer.Option(None, "--device", "-d", help="device index or name substring, for "
+                                               "backends with several (opencl, sycl; `kernelhub backends` lists "
+                                               "them): the candidate option `device`"),
           quick: bool = typer.Option(False, help="short timing (for iteration, not for reporting)"),
           no_time: bool = typer.Option(False, "--no-time", help="check only"),
           as_json: bool = typer.Option(False, "--json")) -> None:
@@ -158,10 +161,13 @@ def eval_(file: Path = typer.Argument(..., help="the candidate source file"),
             raise UserError(f"--option {o!r} is not KEY=VALUE", "write it like --option device=0")
         k, v = o.split("=", 1)
         opts[k] = _parse_value(v)
+    if device is not None:
+        opts["device"] = device
     reg = _registry()
     reg.task(task)
     reg.backend(backend)
-    cand = Candidate(backend=backend, language=language, source=file.read_text(), filename=file.name,
+    source, language = _candidate_text(file, language)
+    cand = Candidate(backend=backend, language=language, source=source, filename=file.name,
                      entry=entry, options=opts)
     with Evaluator(_options(quick, timing=not no_time)) as ev:
         result = ev.evaluate(task, cand)
@@ -171,6 +177,28 @@ def eval_(file: Path = typer.Argument(..., help="the candidate source file"),
         from kernelhub.feedback import render_feedback
         sys.stdout.write(render_feedback(result) + "\n")
     raise typer.Exit(0 if result.status.value in ("correct", "compile_only") else 1)
+
+
+def _candidate_text(file: Path, language: Optional[str]) -> tuple[str, Optional[str]]:
+    """The candidate's text. A SPIR-V binary (``.spv``) travels as its ``//!`` launch directives, read
+    from the OpenCL C file beside it (same stem, ``.cl``), then the module in base64: the format of
+    language ``spirv`` (opencl and sycl backends)."""
+    raw = file.read_bytes()
+    if raw[:4] in (b"\x03\x02\x23\x07", b"\x07\x23\x02\x03"):
+        side = file.with_suffix(".cl")
+        if not side.is_file():
+            raise UserError(f"{file} is a SPIR-V binary; its `//!` launch directives are read from {side}, "
+                            "which does not exist",
+                            "write the directives there, or pass a text candidate made with "
+                            "`python -m kernelhub_opencl.spirv`")
+        import base64
+        head = [l for l in side.read_text().splitlines() if l.lstrip().startswith("//!")]
+        return "\n".join(head) + "\n" + base64.encodebytes(raw).decode(), language or "spirv"
+    try:
+        return raw.decode(), language
+    except UnicodeDecodeError as e:
+        raise UserError(f"{file} is neither UTF-8 text nor a SPIR-V binary ({e})",
+                        "give the kernel's source file") from None
 
 
 def _parse_value(v: str) -> Any:

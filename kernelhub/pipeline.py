@@ -133,6 +133,9 @@ class Evaluator:
                 line=err.get("line"), source_line=err.get("source_line"))], log=err.get("traceback", ""))
             raise _Stop(Status.compile_error, ev.compile.diagnostics[0].message)
         ev.compile = CompileResult.model_validate(reply["result"])
+        chosen = ev.compile.profile.detail.get("device_label") if ev.compile.profile else None
+        if chosen:  # the device the candidate's `device` option picked, not the backend's default
+            ev.device = str(chosen)
         ev.profile = ev.compile.profile
         for name, verdict, detail in reply.get("static_integrity", []):
             ev.integrity.add(name, Verdict(verdict), detail)

@@ -7,8 +7,10 @@ cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}
 
 # Debian packages: PoCL (a CPU OpenCL driver), clang-19 + lld-19 + ROCm device libraries + HIP
-# headers (HIP C++ for AMD targets, compile-only here), chromium (the HTML report's render test).
-APT_PACKAGES="pocl-opencl-icd clang-19 lld-19 rocm-device-libs libamdhip64-dev chromium"
+# headers (HIP C++ for AMD targets, compile-only here), chromium (the HTML report's render test),
+# clang-15 + llvm-spirv-15 (OpenCL C -> SPIR-V for SPIR-V candidates; Debian 12 has no llvm-spirv-19)
+# and spirv-tools (spirv-val checks SPIR-V candidates before a driver sees them).
+APT_PACKAGES="pocl-opencl-icd clang-19 lld-19 rocm-device-libs libamdhip64-dev chromium clang-15 llvm-spirv-15 spirv-tools"
 missing=""
 for p in $APT_PACKAGES; do dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"; done
 if [ -n "$missing" ]; then

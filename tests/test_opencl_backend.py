@@ -19,6 +19,7 @@ except ImportError:  # package added after the editable install was made
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "backends"))
     import kernelhub_opencl
 
+ROOT = Path(__file__).resolve().parents[1]
 SIG = TASKS[0].signature
 STARTER = (Path(__file__).resolve().parents[1] / "tasks" / "starters" / "opencl" / "vector_add.cl").read_text()
 
@@ -246,3 +247,163 @@ def test_build_options_are_passed(backend):
     np.testing.assert_array_equal(backend.run(r.artifact, args)["out"], x + y * np.float32(2))
     bad = backend.compile(cand(STARTER, build_options="-fno-such-option"), SIG).result
     assert not bad.ok and errors(bad)
+
+
+# ---------------------------------------------------------------- every starter on every CPU runtime
+
+#: Small shapes with ragged edges (sizes that are not multiples of any work-group size), and the
+#: degenerate size 1 where a task allows it: what the starters must handle, in a fraction of a second.
+SMALL_SHAPES: dict[str, list[dict[str, int]]] = {
+    "attention": [{"S": 37, "D": 20}, {"S": 1, "D": 64}],
+    "conv1d": [{"N": 1000, "K": 7}, {"N": 1, "K": 5}],
+    "conv2d": [{"N": 2, "C": 3, "H": 19, "W": 21, "O": 5, "OH": 17, "OW": 19}],
+    "embedding_gather": [{"V": 50, "D": 70, "N": 33}],
+    "gelu": [{"n": 1537}, {"n": 1}],
+    "gemv": [{"M": 33, "N": 300}, {"M": 1, "N": 1}],
+    "histogram": [{"N": 5000, "B": 37}, {"N": 1537, "B": 5000}],  # B > 4096: global atomics
+    "layernorm": [{"M": 5, "N": 1000}, {"M": 2, "N": 3}],
+    "matmul": [{"M": 70, "N": 33, "K": 129}, {"M": 1, "N": 1, "K": 1}],
+    "matmul_fp16": [{"M": 33, "N": 47, "K": 65}],
+    "prefix_sum": [{"n": 10000}, {"n": 1}],
+    "rmsnorm": [{"M": 5, "N": 1000}, {"M": 2, "N": 3}],
+    "row_sum": [{"M": 5, "N": 1000}, {"M": 3, "N": 1}],
+    "scatter_add": [{"N": 5000, "B": 37}, {"N": 3000, "B": 2500}, {"N": 1, "B": 1}],  # B > 2048: global atomics
+    "silu": [{"n": 1537}, {"n": 1}],
+    "softmax": [{"M": 5, "N": 1000}, {"M": 2, "N": 3}],
+    "sum": [{"n": 20000}, {"n": 1}],
+    "vector_add": [{"n": 1537}, {"n": 1}],
+}
+#: OpenCL CPU runtimes, found by platform name: PoCL (Debian's pocl-opencl-icd) and Intel's CPU
+#: runtime (pip intel-opencl-rt, made visible by the ICD vendors directory).
+CPU_RUNTIMES = {"pocl": "Portable Computing Language", "intel": "Intel(R) OpenCL"}
+
+
+def starter_names() -> list[str]:
+    return sorted(p.stem for p in (ROOT / "tasks" / "starters" / "opencl").glob("*.cl"))
+
+
+def check_starter(backend, task_name: str, language: str = "opencl-c") -> None:
+    """Compile the task's OpenCL starter on ``backend`` and check it on SMALL_SHAPES against the
+    reference (poisoned outputs, inputs must stay unchanged), with kernelhub's own comparison.
+    ``language="spirv"``: the starter compiled to SPIR-V first (clang + llvm-spirv)."""
+    from kernelhub import taskrt
+    from kernelhub.checking import compare, make_poison, poisoned, same_bytes
+    from kernelhub.plugins import registry
+    task = registry().task(task_name)
+    source = (ROOT / "tasks" / "starters" / "opencl" / f"{task_name}.cl").read_text()
+    if language == "spirv":
+        from kernelhub_opencl import spirv
+        source = spirv.encode(spirv.compile_opencl(source), source)
+    compiled = backend.compile(Candidate(backend=backend.name, language=language, source=source,
+                                         filename=f"{task_name}.cl"), task.signature)
+    assert compiled.result.ok, [d.message for d in compiled.result.diagnostics]
+    rng = np.random.default_rng(7)
+    for shape in SMALL_SHAPES[task_name]:
+        inputs = taskrt.generate_inputs(task, shape, seed=int(rng.integers(1 << 30)))
+        expected = taskrt.reference_outputs(task, inputs, shape)
+        arrays = {k: v.copy() for k, v in inputs.items()}
+        poisons = {}
+        for name, (dims, dtype) in taskrt.output_specs(task, shape).items():
+            poisons[name] = make_poison(dtype, rng)
+            arrays[name] = poisoned(dims, poisons[name])
+        got = backend.run(compiled.artifact, KernelArgs(task.signature, arrays, taskrt.params_for(task, shape)))
+        for out in task.signature.outputs:
+            check = compare(out.name, got[out.name], expected[out.name], task.tolerances.get(out.dtype),
+                            poisons[out.name])
+            assert check.passed, f"{task_name} {shape} {out.name}: {check.message}"
+        for t in task.signature.inputs:
+            if t.name not in task.signature.mutable_inputs:
+                assert same_bytes(got[t.name], inputs[t.name]), f"{task_name} {shape}: input {t.name} changed"
+
+
+@pytest.fixture(scope="module")
+def cpu_backends():
+    """runtime name -> an OpenCLBackend pinned to that runtime's device (None: not installed here)."""
+    try:
+        from kernelhub_opencl.devices import all_devices
+        refs = all_devices()
+    except Exception:
+        refs = []
+    out = {}
+    for key, platform in CPU_RUNTIMES.items():
+        ref = next((r for r in refs if r.platform.name.strip() == platform and r.kind == "cpu"), None)
+        out[key] = kernelhub_opencl.OpenCLBackend(device=ref.index, label=ref.label) if ref else None
+    return out
+
+
+def test_starter_list_covers_every_task():
+    assert set(starter_names()) == set(SMALL_SHAPES)
+
+
+@pytest.mark.parametrize("runtime", sorted(CPU_RUNTIMES))
+@pytest.mark.parametrize("task_name", starter_names())
+def test_every_starter_on_every_cpu_runtime(cpu_backends, runtime, task_name):
+    b = cpu_backends[runtime]
+    if b is None:
+        pytest.skip(f"no OpenCL platform {CPU_RUNTIMES[runtime]!r} here (PoCL: apt-get install "
+                    "pocl-opencl-icd; Intel: pip install intel-opencl-rt)")
+    check_starter(b, task_name)
+
+
+# ---------------------------------------------------------------- devices in the Evaluation and on the CLI
+
+
+def _intel_index() -> int | None:
+    from kernelhub_opencl.devices import all_devices
+    return next((r.index for r in all_devices() if r.platform.name.strip() == CPU_RUNTIMES["intel"]), None)
+
+
+def test_device_list_and_chosen_device_are_in_the_evaluation(backend, evaluator):
+    """The candidate option `device` picks the device; the Evaluation names it and lists every device."""
+    from conftest import small_task
+    from kernelhub.models import Status
+    from kernelhub.plugins import registry
+    idx = _intel_index()
+    if idx is None or "opencl" not in registry().backends:
+        pytest.skip("needs two OpenCL CPU runtimes (PoCL and Intel's) and the installed opencl plugin")
+    task = small_task("vector_add", visible=[{"n": 1000}], heldout=[{"n": 1537}])
+    for name, opts in (("opencl", {"device": "Intel"}), (f"opencl:{idx}", {})):
+        ev = evaluator.evaluate(task, Candidate(backend=name, source=STARTER, filename="vector_add.cl",
+                                                options=opts))
+        assert ev.status == Status.correct, ev.message
+        detail = ev.compile.profile.detail
+        assert detail["device_label"].startswith(CPU_RUNTIMES["intel"]), detail["device_label"]
+        assert len(detail["devices"]) >= 2 and any(d.startswith(f"[{idx}] ") for d in detail["devices"])
+        assert ev.device  # the backend's device name
+
+
+def test_cli_passes_the_device_choice(tmp_path):
+    """The CLI routes the device choice to the backend: an unknown one fails at compile with the list of
+    devices (cheap: nothing runs; the Evaluation test above covers a successful choice)."""
+    import json
+    import os
+    import subprocess
+    helptext = subprocess.run([sys.executable, "-m", "kernelhub.cli", "eval", "--help"], capture_output=True,
+                              text=True, env={**os.environ, "COLUMNS": "200"}).stdout
+    # `--device` is the CLI's spelling of the candidate option (issue 9); `--option device=` until it is wired in
+    choice = ["--device", "no-such-device-xyz"] if "--device" in helptext else ["--option", "device=no-such-device-xyz"]
+    (tmp_path / "vector_add.cl").write_text(STARTER)
+    p = subprocess.run([sys.executable, "-m", "kernelhub.cli", "eval", "-t", "vector_add", "-b", "opencl",
+                        "--no-time", "--json", *choice, str(tmp_path / "vector_add.cl")],
+                       capture_output=True, text=True, timeout=300)
+    assert p.returncode == 1, p.stderr[-2000:]
+    ev = json.loads(p.stdout)
+    assert ev["status"] == "compile_error"
+    msg = ev["compile"]["diagnostics"][-1]["message"]
+    assert "no OpenCL device matches 'no-such-device-xyz'" in msg and "[0] " in msg, msg
+
+
+def test_bandwidth_benchmark_runs_every_cpu_device():
+    """benchmarks/opencl_bandwidth.py on tiny arrays: a row per device, each checked and compared."""
+    import json
+    import subprocess
+    p = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "opencl_bandwidth.py"), "--mib", "4",
+                        "--rounds", "1", "--reps", "2", "--json"], capture_output=True, text=True, timeout=300)
+    assert p.returncode == 0, p.stderr[-2000:]
+    rows = json.loads(p.stdout)["devices"]
+    if not rows:
+        pytest.skip("no OpenCL or SYCL device here")
+    assert all("error" not in r for r in rows), rows
+    cpu = [r for r in rows if r["kind"] == "cpu"]
+    assert all(r["gb_per_s"] > 0 and r["fraction_of_numpy_copy"] > 0 for r in cpu)
+    assert any(r["device"].startswith("sycl") for r in rows) or not any("Intel" in r["device"] for r in rows)

@@ -23,6 +23,7 @@ except ImportError:  # not installed as a package yet
     import kernelhub_sycl
 
 from conftest import small_task
+from test_opencl_backend import check_starter, starter_names
 
 SIG = TASKS[0].signature
 STARTERS = ROOT / "tasks" / "starters" / "opencl"
@@ -60,21 +61,10 @@ def test_probe_lists_devices_with_their_sycl_backend(backend):
     assert info.detail["devices"]
 
 
-@pytest.mark.parametrize("name,shape", [("vector_add", {"n": 1537}), ("matmul", {"M": 70, "N": 33, "K": 129}),
-                                        ("softmax", {"M": 5, "N": 1000})])
-def test_opencl_starters_run_unchanged(backend, name, shape):
-    from kernelhub import taskrt
-    from kernelhub.plugins import registry
-    task = registry().task(name)
-    compiled = backend.compile(cand((STARTERS / f"{name}.cl").read_text(), f"{name}.cl"), task.signature)
-    assert compiled.result.ok, compiled.result.diagnostics
-    arrays = taskrt.generate_inputs(task, shape, seed=1)
-    ref = taskrt.reference_outputs(task, arrays, shape)
-    for o in task.signature.outputs:
-        arrays[o.name] = np.full(ref[o.name].shape, np.nan, dtype=o.dtype)
-    got = backend.run(compiled.artifact, KernelArgs(task.signature, arrays, taskrt.params_for(task, shape)))
-    for o in task.signature.outputs:
-        np.testing.assert_allclose(got[o.name], ref[o.name], rtol=1e-4, atol=1e-4)
+@pytest.mark.parametrize("task_name", starter_names())
+def test_every_starter_on_the_sycl_device(backend, task_name):
+    """The OpenCL starters, unchanged, through a SYCL kernel bundle (small ragged shapes)."""
+    check_starter(backend, task_name)
 
 
 def test_event_time_not_above_host_time(backend):
@@ -176,15 +166,34 @@ def sycl_evaluator(backend):
 
 
 def test_bad_candidates_then_a_good_one(sycl_evaluator):
+    """The issue's bad-candidate set through the whole pipeline (isolated workers): each gets its
+    status and the run goes on; then the starter, as OpenCL C and as SPIR-V, is correct."""
     task = small_task("vector_add", visible=[{"n": 1000}, {"n": 4096}], heldout=[{"n": 1}, {"n": 1537}])
+    ev = sycl_evaluator.evaluate(task, Candidate(backend="sycl", source=BUILD_ERROR, filename="bad.cl"))
+    assert ev.status == Status.compile_error, ev.message
+    (d,) = [d for d in ev.compile.diagnostics if d.severity == Severity.error]
+    assert (d.file, d.line) == ("bad.cl", 7) and "yy" in d.message
     for kind, (src, want) in BAD.items():
         ev = sycl_evaluator.evaluate(task, Candidate(backend="sycl", source=textwrap.dedent(src), filename=kind))
         assert ev.status in (want if isinstance(want, tuple) else (want,)), f"{kind}: {ev.status}: {ev.message}"
-    ev = sycl_evaluator.evaluate(task, Candidate(backend="sycl", source=(STARTERS / "vector_add.cl").read_text(),
-                                                 filename="vector_add.cl"))
+    source = (STARTERS / "vector_add.cl").read_text()
+    ev = sycl_evaluator.evaluate(task, Candidate(backend="sycl", source=source, filename="vector_add.cl"))
     assert ev.status == Status.correct, ev.message
     detail = ev.compile.profile.detail
     assert detail["device_label"] and detail["devices"] and detail["device"]["sub_group_sizes"]
+    assert detail["device_label"] in ev.compile.profile.detail["devices"][detail["device"]["index"]]
+    from kernelhub_opencl import spirv
+    if spirv.toolchain() is None:
+        return
+    text = spirv.encode(spirv.compile_opencl(source), source)
+    ev = sycl_evaluator.evaluate(task, Candidate(backend="sycl", language="spirv", source=text,
+                                                 filename="vector_add.spv.txt"))
+    assert ev.status == Status.correct and ev.language == "spirv", ev.message
+    lines = text.splitlines()
+    lines[6] = lines[6][:10] + "?" + lines[6][11:]
+    ev = sycl_evaluator.evaluate(task, Candidate(backend="sycl", language="spirv", source="\n".join(lines),
+                                                 filename="bad.spv.txt"))
+    assert ev.status == Status.compile_error and ev.compile.diagnostics[0].line == 7, ev.message
 
 
 def test_icd_vendors_dir_names_placeholder_runtime():
@@ -198,3 +207,16 @@ def test_icd_vendors_dir_names_placeholder_runtime():
     folder = Path(env["OCL_ICD_VENDORS"])
     named = {p.read_text().strip() for p in folder.glob("*.icd")}
     assert set(extra.values()) <= named
+
+
+def test_sycl_cpp_says_why_not(backend):
+    """No SYCL C++ compiler comes from PyPI or Debian: the probe and a sycl-cpp candidate say so exactly."""
+    from kernelhub_sycl.backend import NO_SYCL_CXX, sycl_compiler
+    if sycl_compiler() is not None:
+        pytest.skip(f"a SYCL compiler is here ({sycl_compiler()})")
+    avail = backend.probe()
+    assert avail.reasons["sycl-cpp"] == NO_SYCL_CXX and NO_SYCL_CXX in avail.notes
+    assert all(w in NO_SYCL_CXX for w in ("icpx -fsycl", "acpp", "clang++ -fsycl", "PyPI", "Debian"))
+    r = backend.compile(Candidate(backend="sycl", language="sycl-cpp", source="int main() {}",
+                                  filename="k.cpp"), SIG).result
+    assert not r.ok and NO_SYCL_CXX in r.diagnostics[0].message

@@ -21,8 +21,9 @@ INSTALL_DRIVER = ("apt-get install pocl-opencl-icd (PoCL, OpenCL on the CPU), or
 
 class OpenCLBackend(Backend):
     name = "opencl"
-    languages = ("opencl-c",)
-    description = "OpenCL C kernels with //! launch directives, on any OpenCL device (PoCL CPU, GPUs)"
+    languages = ("opencl-c", "spirv")
+    description = ("OpenCL C kernels (or SPIR-V modules) with //! launch directives, on any OpenCL device "
+                   "(PoCL CPU, Intel CPU runtime, GPUs)")
     timing_method = "opencl profiling events (first START to last END)"
     device_time = True
 
@@ -84,6 +85,8 @@ class OpenCLBackend(Backend):
         how = (f"backend pinned to it; `opencl` takes {devices.ENV_VAR}" if self._pinned is not None
                else f"override: {devices.ENV_VAR}=INDEX|SUBSTRING, or the backend opencl:INDEX")
         notes.append(f"selected [{chosen.index}] {chosen.label} ({how}, or candidate option `device`)")
+        from kernelhub_opencl import spirv  # not at import: `python -m kernelhub_opencl.spirv` runs it
+        notes.append(spirv.probe_note([f"[{r.index}]" for r in refs if loads_spirv(r.device)]))
         return Availability(compile=True, run=True, time=True, notes=notes)
 
     def device_info(self) -> DeviceInfo:
@@ -175,7 +178,14 @@ class OpenCLBackend(Backend):
 
         if cand.language not in (None, *self.languages):
             return fail([Diagnostic(severity=Severity.error, file=file, message=(
-                f"language {cand.language!r} is not supported by backend 'opencl'; use 'opencl-c'"))])
+                f"language {cand.language!r} is not supported by backend 'opencl'; use 'opencl-c' or 'spirv'"))])
+        from kernelhub_opencl import spirv
+        module = None
+        if cand.language == spirv.LANGUAGE:
+            try:
+                module = spirv.load(cand.source, file)
+            except spirv.SpirvError as e:
+                return fail(e.diagnostics)
         try:
             plan = parse_launches(cand.source, file)
         except LaunchError as e:
@@ -188,11 +198,20 @@ class OpenCLBackend(Backend):
         except UserError as e:
             return fail(diags + [Diagnostic(severity=Severity.error, file=file, message=str(e))])
         opts = compiler.build_options(cand.options)
-        out = compiler.build(rt.ctx, rt.ref.device, cand.source, file, opts)
+        if module is not None and not loads_spirv(rt.ref.device):
+            usable = [f"[{r.index}] {r.label}" for r in self._devices() if loads_spirv(r.device)]
+            return fail(diags + [Diagnostic(severity=Severity.error, file=file, message=(
+                f"device [{rt.ref.index}] {rt.ref.label} cannot load SPIR-V (it reports no IL version); "
+                f"devices that can: {', '.join(usable) or 'none here'} (option `device`, or opencl:INDEX)"))])
+        out = compiler.build(rt.ctx, rt.ref.device, module.binary if module else cand.source, file, opts)
+        if module is not None:  # a driver's message on a binary points at the payload
+            for d in out.diagnostics:
+                d.line = d.line or module.payload_line
         diags += out.diagnostics
         if out.program is None:
             return fail(diags, out.log)
-        kernels, kdiags = compiler.check_kernels(out.program, rt.ref.device, plan, sig, cand.source, file)
+        kernels, kdiags = compiler.check_kernels(out.program, rt.ref.device, plan, sig, cand.source, file,
+                                                 module.kernels if module else None)
         diags += kdiags
         if any(d.severity == Severity.error for d in kdiags):
             return fail(diags, out.log)
@@ -203,6 +222,9 @@ class OpenCLBackend(Backend):
             work_group_size={k: v["work_group_size"] for k, v in per.items() if "work_group_size" in v},
             static_local_mem={k: v["local_mem_bytes"] for k, v in per.items() if "local_mem_bytes" in v})
         prof.detail["device_label"] = rt.ref.label
+        prof.detail["devices"] = devices.describe(self._devices())
+        if module is not None:
+            prof.detail["spirv"] = {"version": module.version, "validated_by_spirv_val": module.validated}
         return Compiled(CompileResult(ok=True, diagnostics=diags, artifact_key=key, profile=prof, log=out.log),
                         artifact)
 
@@ -233,3 +255,11 @@ class OpenCLBackend(Backend):
         if self._flush_buf is None:
             self._flush_buf = cl.Buffer(rt.ctx, cl.mem_flags.READ_WRITE, size=size)
         cl.enqueue_fill_buffer(rt.queue, self._flush_buf, np.uint8(0), 0, size).wait()
+
+
+def loads_spirv(device: Any) -> bool:
+    """OpenCL 2.1+ IL support (clCreateProgramWithIL): PoCL 3.1 as Debian builds it has none."""
+    try:
+        return bool(device.il_version.strip())
+    except Exception:
+        return False

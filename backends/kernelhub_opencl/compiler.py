@@ -45,8 +45,9 @@ def build_options(candidate_options: dict[str, Any]) -> list[str]:
     return opts
 
 
-def build(ctx: Any, device: Any, source: str, filename: str, options: list[str]) -> BuildOutcome:
-    """Compile ``source`` for ``device``. Never raises for a candidate's error."""
+def build(ctx: Any, device: Any, source: str | bytes, filename: str, options: list[str]) -> BuildOutcome:
+    """Compile ``source`` (OpenCL C text, or a SPIR-V module's bytes) for ``device``. Never raises
+    for a candidate's error."""
     import pyopencl as cl
     outcome = BuildOutcome(options=options)
     program = cl.Program(ctx, source)
@@ -64,7 +65,8 @@ def build(ctx: Any, device: Any, source: str, filename: str, options: list[str])
         outcome.log = ""
     if not ok and not outcome.log.strip():
         outcome.log = str(err)  # Intel's CPU runtime: the log arrives only inside pyopencl's error
-    outcome.diagnostics = parse_compiler_log(outcome.log, filename, source, every_file_is_candidate=True)
+    outcome.diagnostics = parse_compiler_log(outcome.log, filename, source if isinstance(source, str) else "",
+                                             every_file_is_candidate=True)
     if ok:
         outcome.program = program
     elif not any(d.severity == Severity.error for d in outcome.diagnostics):
@@ -139,8 +141,11 @@ def kernel_params(source: str, kernel: str, filename: str) -> list[Where] | None
 
 
 def check_kernels(program: Any, device: Any, plan: LaunchPlan, signature: Signature,
-                  source: str, filename: str) -> tuple[dict[str, Any], list[Diagnostic]]:
-    """Kernel objects by name, and diagnostics on missing kernels and argument mismatches."""
+                  source: str, filename: str, arg_infos: dict[str, list[ArgInfo | None]] | None = None,
+                  ) -> tuple[dict[str, Any], list[Diagnostic]]:
+    """Kernel objects by name, and diagnostics on missing kernels and argument mismatches.
+    ``arg_infos``: each kernel's parameters as read elsewhere (a SPIR-V module), instead of the
+    driver's `-cl-kernel-arg-info`."""
     import pyopencl as cl
     names = [n for n in program.get_info(cl.program_info.KERNEL_NAMES).split(";") if n]
     kernels: dict[str, Any] = {}
@@ -154,7 +159,10 @@ def check_kernels(program: Any, device: Any, plan: LaunchPlan, signature: Signat
             continue
         if launch.kernel not in kernels:
             kernels[launch.kernel] = cl.Kernel(program, launch.kernel)
-        diags += _check_args(kernels[launch.kernel], plan, launch, signature, source, filename)
+        k = kernels[launch.kernel]
+        infos = (arg_infos.get(launch.kernel) if arg_infos is not None
+                 else [_arg_info(k, i) for i in range(k.num_args)])
+        diags += check_args(k.num_args, infos or [], plan, launch, signature, source, filename)
     return kernels, diags
 
 
@@ -224,12 +232,6 @@ def _param_text(source: str, where: Where) -> str:
             break
         i += 1
     return source[off:i]
-
-
-def _check_args(kernel: Any, plan: LaunchPlan, launch: Launch, signature: Signature,
-                source: str, filename: str) -> list[Diagnostic]:
-    infos = [_arg_info(kernel, i) for i in range(kernel.num_args)]
-    return check_args(kernel.num_args, infos, plan, launch, signature, source, filename)
 
 
 def check_args(have: int, infos: list[ArgInfo | None], plan: LaunchPlan, launch: Launch,

@@ -11,6 +11,7 @@ from kernelhub.errors import UserError
 from kernelhub.launch import LaunchError, parse_launches
 from kernelhub.models import Availability, Candidate, CompileResult, DeviceInfo, Diagnostic, Severity, Signature
 
+from kernelhub_opencl import spirv
 from kernelhub_opencl.compiler import build_options
 from kernelhub_sycl import compiler, devices, runner
 
@@ -32,9 +33,9 @@ def sycl_compiler() -> str | None:
 
 class SyclBackend(Backend):
     name = "sycl"
-    languages = ("opencl-c",)
-    description = ("OpenCL C kernels with //! launch directives, built into SYCL kernel bundles and run through "
-                   "dpctl on any SYCL device of the opencl backend (Intel CPU runtime here)")
+    languages = ("opencl-c", "spirv")
+    description = ("OpenCL C kernels or SPIR-V modules with //! launch directives, built into SYCL kernel "
+                   "bundles and run through dpctl (Intel's OpenCL CPU runtime here)")
     timing_method = "sycl event profiling (first start to last end)"
     device_time = True
 
@@ -85,6 +86,7 @@ class SyclBackend(Backend):
             return none(str(e), notes)
         notes.append(f"selected [{chosen.index}] {chosen.label} (override: {devices.ENV_VAR}=INDEX|SUBSTRING "
                      "or candidate option `device`)")
+        notes.append(spirv.probe_note([f"[{r.index}]" for r in refs if r.usable]))
         cxx = sycl_compiler()
         notes.append(f"sycl-cpp: compiler {cxx} found but not wired in yet" if cxx else NO_SYCL_CXX)
         return Availability(compile=True, run=True, time=True, notes=notes,
@@ -134,9 +136,15 @@ class SyclBackend(Backend):
             return Compiled(CompileResult(ok=False, diagnostics=diags, artifact_key=key, log=log))
 
         if cand.language not in (None, *self.languages):
-            why = NO_SYCL_CXX if cand.language in ("sycl-cpp", "sycl", "cpp") else "use 'opencl-c'"
+            why = NO_SYCL_CXX if cand.language in ("sycl-cpp", "sycl", "cpp") else "use 'opencl-c' or 'spirv'"
             return fail([Diagnostic(severity=Severity.error, file=file, message=(
                 f"language {cand.language!r} is not supported by backend 'sycl'; {why}"))])
+        module = None
+        if cand.language == spirv.LANGUAGE:
+            try:
+                module = spirv.load(cand.source, file)
+            except spirv.SpirvError as e:
+                return fail(e.diagnostics)
         try:
             plan = parse_launches(cand.source, file)
         except LaunchError as e:
@@ -149,17 +157,23 @@ class SyclBackend(Backend):
         except UserError as e:
             return fail(diags + [Diagnostic(severity=Severity.error, file=file, message=str(e))])
         opts = [o for o in build_options(cand.options) if o != "-cl-kernel-arg-info"]
-        out = compiler.build(rt.queue, rt.ref, cand.source, file, opts)
+        if module is not None:
+            out = compiler.build_spirv(rt.queue, rt.ref, module.binary, file, module.payload_line, opts)
+        else:
+            out = compiler.build(rt.queue, rt.ref, cand.source, file, opts)
         diags += out.diagnostics
         if out.program is None:
             return fail(diags, out.log)
-        kernels, kdiags = compiler.check_kernels(out.program, plan, sig, cand.source, file)
+        kernels, kdiags = compiler.check_kernels(out.program, plan, sig, cand.source, file,
+                                                 module.kernels if module else None)
         diags += kdiags
         if any(d.severity == Severity.error for d in kdiags):
             return fail(diags, out.log)
         prof = compiler.profile(kernels, rt.ref, opts)
         prof.detail["device_label"] = rt.ref.label
         prof.detail["devices"] = devices.describe(self._devices())
+        if module is not None:
+            prof.detail["spirv"] = {"version": module.version, "validated_by_spirv_val": module.validated}
         artifact = runner.Artifact(runtime=rt, program=out.program, kernels=kernels, plan=plan, signature=sig,
                                    work_group_size={n: k.work_group_size for n, k in kernels.items()})
         return Compiled(CompileResult(ok=True, diagnostics=diags, artifact_key=key, profile=prof, log=out.log),

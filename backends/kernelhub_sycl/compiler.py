@@ -18,7 +18,7 @@ from kernelhub.diagnostics import parse_compiler_log
 from kernelhub.launch import LaunchPlan
 from kernelhub.models import Diagnostic, Profile, Severity, Signature
 
-from kernelhub_opencl.compiler import check_args, source_arg_infos
+from kernelhub_opencl.compiler import ArgInfo, check_args, source_arg_infos
 from kernelhub_sycl.devices import SyclDeviceRef
 
 _KERNEL_NAMES = re.compile(r"\b(?:__kernel|kernel)\s+(?:__attribute__\s*\(\(.*?\)\)\s*)?void\s+([A-Za-z_]\w*)\s*\(",
@@ -52,7 +52,22 @@ def build(queue: Any, ref: SyclDeviceRef, source: str, filename: str, options: l
     return BuildOutcome(diagnostics=diags, log=log)
 
 
-def opencl_build_log(ref: SyclDeviceRef, source: str, options: list[str]) -> str:
+def build_spirv(queue: Any, ref: SyclDeviceRef, binary: bytes, filename: str, line: int,
+                options: list[str]) -> BuildOutcome:
+    """A kernel bundle from a SPIR-V module (any SYCL backend: opencl, level_zero). Never raises."""
+    import dpctl.program as dp
+    try:
+        return BuildOutcome(program=dp.create_program_from_spirv(queue, binary, " ".join(options)))
+    except dp.SyclProgramCompilationError as e:
+        err = str(e)
+    log = opencl_build_log(ref, binary, options) if ref.backend == "opencl" else ""
+    return BuildOutcome(log=log, diagnostics=[Diagnostic(
+        severity=Severity.error, file=filename, line=line, message=(
+            f"the SYCL runtime rejected the SPIR-V module ({err or 'no message'}); driver log: "
+            f"{log.strip() or 'unavailable'}"))])
+
+
+def opencl_build_log(ref: SyclDeviceRef, source: str | bytes, options: list[str]) -> str:
     """The same driver's build log, through pyopencl ('' when it cannot be had)."""
     try:
         import pyopencl as cl
@@ -68,20 +83,23 @@ def opencl_build_log(ref: SyclDeviceRef, source: str, options: list[str]) -> str
         return ""
 
 
-def check_kernels(program: Any, plan: LaunchPlan, signature: Signature, source: str,
-                  filename: str) -> tuple[dict[str, Any], list[Diagnostic]]:
-    """SyclKernel objects by name, and diagnostics on missing kernels and argument mismatches."""
+def check_kernels(program: Any, plan: LaunchPlan, signature: Signature, source: str, filename: str,
+                  arg_infos: dict[str, list[ArgInfo | None]] | None = None,
+                  ) -> tuple[dict[str, Any], list[Diagnostic]]:
+    """SyclKernel objects by name, and diagnostics on missing kernels and argument mismatches.
+    Arguments as declared come from ``arg_infos`` (a SPIR-V module's) or else the source."""
     kernels: dict[str, Any] = {}
     diags: list[Diagnostic] = []
     for launch in plan.launches:
         if not program.has_sycl_kernel(launch.kernel):
-            names = sorted(set(_KERNEL_NAMES.findall(source)))
+            names = sorted(arg_infos) if arg_infos is not None else sorted(set(_KERNEL_NAMES.findall(source)))
             diags.append(launch.where.diagnostic(
                 f"kernel {launch.kernel!r} named here is not in the program; the program defines "
                 f"{', '.join(names) or 'no kernels'} (is it declared `__kernel void {launch.kernel}(...)`?)"))
             continue
         k = kernels.setdefault(launch.kernel, program.get_sycl_kernel(launch.kernel))
-        infos = source_arg_infos(source, launch.kernel, filename) or []
+        infos = (arg_infos.get(launch.kernel) if arg_infos is not None
+                 else source_arg_infos(source, launch.kernel, filename)) or []
         diags += check_args(k.num_args, infos, plan, launch, signature, source, filename)
     return kernels, diags
 

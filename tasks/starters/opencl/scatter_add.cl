@@ -11,11 +11,12 @@
 // are compare-exchange loops on the float's bits. With few bins (B <= LB) each
 // work-group first accumulates into __local bins and then merges its nonzero
 // bins into out, which cuts contention on hot bins; otherwise it adds to out
-// directly.
+// directly. The helpers are `static inline`: a plain C99 `inline` function has no
+// external definition, so an unoptimised build (SPIR-V for a driver) cannot link it.
 #define LB 2048
 #define WG 256
 
-inline void atomic_add_global_f(volatile __global float *p, float v) {
+static inline void atomic_add_global_f(volatile __global float *p, float v) {
     union { unsigned int u; float f; } old, upd;
     old.f = *p;
     for (;;) {
@@ -26,7 +27,7 @@ inline void atomic_add_global_f(volatile __global float *p, float v) {
     }
 }
 
-inline void atomic_add_local_f(volatile __local float *p, float v) {
+static inline void atomic_add_local_f(volatile __local float *p, float v) {
     union { unsigned int u; float f; } old, upd;
     old.f = *p;
     for (;;) {
