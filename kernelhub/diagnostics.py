@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import re
+import subprocess
 from typing import Iterable
 
 from kernelhub.models import Diagnostic, Severity
@@ -68,3 +69,23 @@ def _caret_column(following: list[str], source_line: str) -> int | None:
     prefix = len(echo.rstrip()) - len(source_line.rstrip())
     col = caret.index("^") - prefix + 1
     return col if 1 <= col <= len(source_line) + 1 else None
+
+
+def run_compiler(cmd: list[str], tool: str, src: str, display_name: str, source: str, timeout: float = 300,
+                 cwd: str | None = None) -> tuple[bool, list[Diagnostic], str, str]:
+    """Run one compiler over the candidate written at ``src``: (ok, diagnostics on the candidate's
+    lines, log with ``src`` shown as the display name, raw output). A failure always carries at
+    least one error, with the log's tail when the compiler printed nothing parseable."""
+    try:
+        r = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, cwd=cwd)
+    except subprocess.TimeoutExpired:
+        return False, [Diagnostic(severity=Severity.error, file=display_name,
+                                  message=f"{tool} timed out after {timeout:g} s")], "", ""
+    except (OSError, RuntimeError) as e:
+        return False, [Diagnostic(severity=Severity.error, file=display_name, message=f"{tool}: {e}")], "", ""
+    raw = r.stdout + r.stderr
+    log = raw.replace(src, display_name)
+    diags = parse_compiler_log(raw, display_name, source, compiled_as=[src])
+    if r.returncode != 0 and not any(d.severity == Severity.error for d in diags):
+        diags.append(Diagnostic(severity=Severity.error, file=display_name, message=f"{tool} failed: {log.strip()[-1500:]}"))
+    return r.returncode == 0, diags, log, raw

@@ -29,7 +29,7 @@ from __future__ import annotations
 import ast
 import re
 from dataclasses import dataclass, field
-from typing import Any, Literal, Mapping
+from typing import Any, Iterable, Literal, Mapping
 
 import numpy as np
 
@@ -177,6 +177,20 @@ class LaunchPlan:
         if launch.args is None:
             return _default_names(signature)
         return [a.name if a.kind == "name" else "local" for a in launch.args]
+
+    def missing_kernels(self, defined: Iterable[str], container: str) -> list[Diagnostic]:
+        """An error on each directive whose kernel ``defined`` (what the compiled ``container`` holds)
+        lacks, naming a C++-mangled near miss where there is one."""
+        defined = sorted(defined)
+        out = []
+        for launch in self.launches:
+            if launch.kernel in defined:
+                continue
+            mangled = [k for k in defined if launch.kernel in k]
+            hint = (f" (the {container} has {mangled[0]!r}: declare it `extern \"C\" __global__` so the name is "
+                    "not C++-mangled)" if mangled else f"; the {container} defines {', '.join(defined) or 'no kernels'}")
+            out.append(launch.where.diagnostic(f"kernel {launch.kernel!r} named here is not in the compiled code{hint}"))
+        return out
 
     # ------------------------------------------------------------ static check
 
@@ -532,3 +546,15 @@ def parse_launches(source: str, filename: str = "candidate") -> LaunchPlan:
     if errors:
         raise LaunchError(errors)
     return LaunchPlan(filename=filename, launches=launches, scratch=scratch, warnings=warnings)
+
+
+def checked_plan(source: str, filename: str, signature: Signature) -> tuple[LaunchPlan | None, list[Diagnostic]]:
+    """Parse the directives and check them against the signature: (plan, warnings), or (None, errors)."""
+    try:
+        plan = parse_launches(source, filename)
+    except LaunchError as e:
+        return None, list(e.diagnostics)
+    diags = plan.check(signature)
+    if any(d.severity == Severity.error for d in diags):
+        return None, diags
+    return plan, diags

@@ -39,13 +39,15 @@ TASKS = [
                     "for x = x[i], i < n. Inputs reach |x| ~ 12, so the tanh must not overflow.",
         signature=_SIG, **_SHAPES,
         tolerances=F32, flops="9 * n", bytes="8 * n",
-        reference="tasks.activation:gelu", generator="tasks.activation:wide_normal",
+        reference="tasks.activation:gelu",
+        framework_references={"torch": "tasks.torch_refs:gelu"}, generator="tasks.activation:wide_normal",
     ),
     Task(
         name="silu", category="activation",
         description="SiLU (swish): out[i] = x[i] / (1 + exp(-x[i])) = x[i] * sigmoid(x[i]) for i < n.",
         signature=_SIG, **_SHAPES,
         tolerances=F32, flops="4 * n", bytes="8 * n",
-        reference="tasks.activation:silu", generator="tasks.activation:wide_normal",
+        reference="tasks.activation:silu",
+        framework_references={"torch": "tasks.torch_refs:silu"}, generator="tasks.activation:wide_normal",
     ),
 ]

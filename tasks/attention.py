@@ -31,6 +31,7 @@ TASKS = [
         heldout_shapes=[{"S": 1, "D": 64}, {"S": 257, "D": 1}, {"S": 1537, "D": 80},
                         {"S": 2048, "D": 64}],
         tolerances=F32_ACCUM, flops="4 * S * S * D", bytes="4 * 4 * S * D",
-        reference="tasks.attention:attention", tags=["compute-bound", "softmax"],
+        reference="tasks.attention:attention",
+        framework_references={"torch": "tasks.torch_refs:attention"}, tags=["compute-bound", "softmax"],
     ),
 ]

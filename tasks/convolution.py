@@ -54,7 +54,8 @@ TASKS = [
                         _conv2d_shape(1, 64, 29, 29, 1), _conv2d_shape(16, 48, 34, 34, 96)],
         tolerances=F32_ACCUM, flops="2 * N * O * OH * OW * C * 9",
         bytes="4 * (N * C * H * W + O * C * 9 + N * O * OH * OW)",
-        reference="tasks.convolution:conv2d", tags=["compute-bound", "stencil"],
+        reference="tasks.convolution:conv2d",
+        framework_references={"torch": "tasks.torch_refs:conv2d"}, tags=["compute-bound", "stencil"],
     ),
     Task(
         name="conv1d", category="convolution",
@@ -68,6 +69,7 @@ TASKS = [
         heldout_shapes=[{"N": 1, "K": 5}, {"N": 1_000_003, "K": 1}, {"N": 257, "K": 63},
                         {"N": 3_000_017, "K": 15}],
         tolerances=F32_ACCUM, flops="2 * N * K", bytes="4 * (2 * N + K)",
-        reference="tasks.convolution:conv1d", tags=["stencil", "memory-bound"],
+        reference="tasks.convolution:conv1d",
+        framework_references={"torch": "tasks.torch_refs:conv1d"}, tags=["stencil", "memory-bound"],
     ),
 ]

@@ -43,7 +43,8 @@ TASKS = [
                         {"V": 100_003, "D": 257, "N": 1537}, {"V": 5000, "D": 1, "N": 100_000},
                         {"V": 40000, "D": 300, "N": 16000}],
         tolerances=F32, flops="N * D", bytes="4 * N + 4 * min(N, V) * D + 4 * N * D",
-        reference="tasks.gather_scatter:embedding_gather", generator="tasks.gather_scatter:embedding_inputs",
+        reference="tasks.gather_scatter:embedding_gather",
+        framework_references={"torch": "tasks.torch_refs:embedding_gather"}, generator="tasks.gather_scatter:embedding_inputs",
         tags=["memory-bound", "gather"],
     ),
     Task(
@@ -59,7 +60,8 @@ TASKS = [
         heldout_shapes=[{"N": 1, "B": 1}, {"N": 100_003, "B": 7}, {"N": 1537, "B": 100_000},
                         {"N": 1 << 22, "B": 65537}],
         tolerances=F32_ACCUM, flops="N", bytes="8 * N + 4 * B",
-        reference="tasks.gather_scatter:scatter_add", generator="tasks.gather_scatter:scatter_inputs",
+        reference="tasks.gather_scatter:scatter_add",
+        framework_references={"torch": "tasks.torch_refs:scatter_add"}, generator="tasks.gather_scatter:scatter_inputs",
         tags=["memory-bound", "atomics", "scatter"],
     ),
 ]

@@ -35,7 +35,8 @@ TASKS = [
         heldout_shapes=[{"N": 1, "B": 1}, {"N": 1_000_003, "B": 1}, {"N": 1537, "B": 100_000},
                         {"N": 1 << 23, "B": 1000}],
         tolerances={}, flops="N", bytes="4 * N + 4 * B",
-        reference="tasks.histogram:histogram", generator="tasks.histogram:histogram_inputs",
+        reference="tasks.histogram:histogram",
+        framework_references={"torch": "tasks.torch_refs:histogram"}, generator="tasks.histogram:histogram_inputs",
         tags=["memory-bound", "atomics"],
     ),
 ]

@@ -24,6 +24,7 @@ TASKS = [
         heldout_shapes=[{"M": 1, "N": 1537}, {"M": 1537, "N": 1}, {"M": 3001, "N": 2999},
                         {"M": 4096, "N": 4096}],
         tolerances=F32_ACCUM, flops="2 * M * N", bytes="4 * (M * N + N + M)",
-        reference="tasks.matvec:gemv", tags=["memory-bound", "blas2"],
+        reference="tasks.matvec:gemv",
+        framework_references={"torch": "tasks.torch_refs:gemv"}, tags=["memory-bound", "blas2"],
     ),
 ]

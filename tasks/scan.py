@@ -22,5 +22,6 @@ TASKS = [
         heldout_shapes=[{"n": 1}, {"n": 1025}, {"n": 1_000_003}, {"n": 3 << 21}],
         tolerances=F32_ACCUM, flops="n", bytes="8 * n",
         reference="tasks.scan:prefix_sum",
+        framework_references={"torch": "tasks.torch_refs:prefix_sum"},
     ),
 ]

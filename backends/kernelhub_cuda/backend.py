@@ -24,8 +24,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kernelhub.backend import Backend, CandidateError, Compiled, KernelArgs
-from kernelhub.diagnostics import parse_compiler_log
-from kernelhub.launch import LaunchError, LaunchPlan, parse_launches, shape_env
+from kernelhub.diagnostics import run_compiler
+from kernelhub.launch import LaunchError, LaunchPlan, checked_plan, shape_env
 from kernelhub.models import (
     Availability, Candidate, CompileResult, DeviceInfo, Diagnostic, Profile, Severity, Signature, Timing,
 )
@@ -141,12 +141,8 @@ class CudaBackend(Backend):
         if cand.language not in (None, *self.languages):
             return fail([Diagnostic(severity=Severity.error, file=display,
                                     message=f"language {cand.language!r} is not supported by backend 'cuda'; use 'cuda'")])
-        try:
-            plan = parse_launches(cand.source, display)
-        except LaunchError as e:
-            return fail(e.diagnostics)
-        diags = plan.check(sig)
-        if any(d.severity == Severity.error for d in diags):
+        plan, diags = checked_plan(cand.source, display, sig)
+        if plan is None:
             return fail(diags)
         if self._tmp is None:
             self._tmp = tempfile.mkdtemp(prefix="kh-cuda-")
@@ -157,27 +153,16 @@ class CudaBackend(Backend):
         arch = self.arch()
         extra = cand.options.get("nvcc_options") or []
         extra = extra.split() if isinstance(extra, str) else [str(o) for o in extra]
-        cmd = ["nvcc", "-cubin", f"-arch=sm_{arch}", "-Xptxas", "-v", "-lineinfo", "-O3", *extra, src, "-o", cubin]
-        try:
-            r = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
-        except subprocess.TimeoutExpired:
-            return fail(diags + [Diagnostic(severity=Severity.error, file=display, message="nvcc timed out after 300 s")])
-        log = (r.stdout + r.stderr).replace(src, display)
-        cdiags = parse_compiler_log(r.stdout + r.stderr, display, cand.source, compiled_as=[src])
+        # Hopper builds for sm_90a (the cubin is for this device only anyway): wgmma and setmaxnreg
+        # exist only there, and the -gencode form keeps nvcc from adding a plain sm_90 pass.
+        target = f"-gencode=arch=compute_{arch}a,code=sm_{arch}a" if arch == 90 else f"-arch=sm_{arch}"
+        cmd = ["nvcc", "-cubin", target, "-Xptxas", "-v", "-lineinfo", "-O3", *extra, src, "-o", cubin]
+        ok, cdiags, log, raw = run_compiler(cmd, "nvcc", src, display, cand.source)
         diags += cdiags
-        if r.returncode != 0:
-            if not any(d.severity == Severity.error for d in cdiags):
-                diags.append(Diagnostic(severity=Severity.error, file=display, message=f"nvcc failed: {log.strip()[-1500:]}"))
+        if not ok:
             return fail(diags, log)
-        res = nvgpu.parse_ptxas_v(r.stdout + r.stderr)
-        for launch in plan.launches:
-            if launch.kernel not in res:
-                mangled = [k for k in res if launch.kernel in k]
-                hint = (f" (the cubin has {mangled[0]!r}: declare it `extern \"C\" __global__` so the name is "
-                        "not C++-mangled)" if mangled else
-                        f"; the cubin defines {', '.join(sorted(res)) or 'no kernels'}")
-                diags.append(launch.where.diagnostic(f"kernel {launch.kernel!r} named here is not in the compiled "
-                                                     f"code{hint}"))
+        res = nvgpu.parse_ptxas_v(raw)
+        diags += plan.missing_kernels(res, "cubin")
         if any(d.severity == Severity.error for d in diags):
             return fail(diags, log)
         diags += _check_params(cand.source, display, plan, sig)
@@ -215,8 +200,8 @@ class CudaBackend(Backend):
         host = {t.name: np.ascontiguousarray(args.arrays[t.name]) for t in sig.inputs + sig.outputs}
         dev = {k: cp.asarray(v) for k, v in host.items()}
         for name, (dt, n, _) in scratch.items():
-            dev[name] = cp.full(max(n, 1), 0xFF, dtype=np.uint8).view(dt) if np.dtype(dt).itemsize == 1 else \
-                cp.asarray(np.full(max(n, 1), np.nan if np.dtype(dt).kind == "f" else -1, dtype=dt))
+            dev[name] = (cp.asarray(np.full(max(n, 1), np.nan, dtype=dt)) if np.dtype(dt).kind == "f"
+                         else cp.full(max(n, 1) * np.dtype(dt).itemsize, 0xFF, dtype=np.uint8).view(dt))
         calls = []
         for launch in launches:
             block = tuple(launch.local_size) if launch.local_size else (DEFAULT_BLOCK,) + (1,) * (len(launch.global_size) - 1)
@@ -236,6 +221,8 @@ class CudaBackend(Backend):
                     values.append(a.value)
                 else:
                     values.append(dev[a.name])
+            if shared > 48 * 1024:  # past 48 KiB a kernel's dynamic shared memory must be opted into
+                fns[launch.kernel].max_dynamic_shared_size_bytes = shared
             calls.append((fns[launch.kernel], grid, block, tuple(values), shared))
         ev = (cp.cuda.Event(), cp.cuda.Event())
         cp.cuda.Device().synchronize()

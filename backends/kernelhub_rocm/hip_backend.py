@@ -13,15 +13,14 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-import subprocess
 import tempfile
 import time
 from dataclasses import dataclass
 from typing import Any
 
 from kernelhub.backend import Backend, CandidateError, Compiled
-from kernelhub.diagnostics import parse_compiler_log
-from kernelhub.launch import LaunchError, LaunchPlan, parse_launches
+from kernelhub.diagnostics import run_compiler
+from kernelhub.launch import LaunchError, LaunchPlan, checked_plan, parse_launches
 from kernelhub.models import Availability, Candidate, CompileResult, DeviceInfo, Diagnostic, Severity, Signature
 
 from kernelhub_rocm import amdgcn, cache, device, hiptool, profile, targets
@@ -136,12 +135,8 @@ class RocmHipBackend(Backend):
         t, bad = arch_option(cand, display)
         if bad:
             return fail([bad])
-        try:
-            plan = parse_launches(cand.source, display)
-        except LaunchError as e:
-            return fail(e.diagnostics)
-        diags = plan.check(sig)
-        if any(d.severity == Severity.error for d in diags):
+        plan, diags = checked_plan(cand.source, display, sig)
+        if plan is None:
             return fail(diags)
         if self._tmp is None:
             self._tmp = tempfile.mkdtemp(prefix="kh-rocm-hip-")
@@ -152,32 +147,17 @@ class RocmHipBackend(Backend):
         extra = cand.options.get("hip_options") or []
         extra = extra.split() if isinstance(extra, str) else [str(o) for o in extra]
         try:
-            r = subprocess.run(hiptool.command(t.arch, src, obj, extra), capture_output=True, text=True,
-                               timeout=300, cwd=d)
-        except subprocess.TimeoutExpired:
-            return fail(diags + [Diagnostic(severity=Severity.error, file=display, message="clang timed out after 300 s")])
+            cmd = hiptool.command(t.arch, src, obj, extra)
         except RuntimeError as e:
             return fail(diags + [Diagnostic(severity=Severity.error, file=display, message=str(e))])
-        raw = r.stdout + r.stderr
-        log = raw.replace(src, display)
-        cdiags = _lds_overflow(parse_compiler_log(raw, display, cand.source, compiled_as=[src]), cand.source, t)
-        diags += cdiags
-        if r.returncode != 0:
-            if not any(x.severity == Severity.error for x in cdiags):
-                diags.append(Diagnostic(severity=Severity.error, file=display,
-                                        message=f"clang ({t.arch}) failed: {log.strip()[-1500:]}"))
+        ok, cdiags, log, raw = run_compiler(cmd, f"clang ({t.arch})", src, display, cand.source, cwd=d)
+        diags += _lds_overflow(cdiags, cand.source, t)
+        if not ok:
             return fail(diags, log)
         asm_file = hiptool.asm_path(src, obj, t.arch)
         asm = open(asm_file).read()
         found = amdgcn.kernels(asm)
-        for launch in plan.launches:
-            if launch.kernel not in found:
-                mangled = [k for k in found if launch.kernel in k]
-                hint = (f" (the code object has {mangled[0]!r}: declare it `extern \"C\" __global__` so the name is "
-                        "not C++-mangled)" if mangled else
-                        f"; the code object defines {', '.join(sorted(found)) or 'no kernels'}")
-                diags.append(launch.where.diagnostic(f"kernel {launch.kernel!r} named here is not in the compiled "
-                                                     f"code{hint}"))
+        diags += plan.missing_kernels(found, "code object")
         diags += _check_params(cand.source, display, plan, sig)
         if any(x.severity == Severity.error for x in diags):
             return fail(diags, log)
