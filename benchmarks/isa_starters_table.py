@@ -1,10 +1,11 @@
 """Naive against tuned starters on the simulated custom-ISA machines.
 
-    python benchmarks/isa_starters_table.py [--machine vdsp|systolic] [--task NAME]
+    python benchmarks/isa_starters_table.py [--machine vdsp|systolic|mesh] [--task NAME]
 
 For every starter task of a machine (``isa_sims/<machine>/starters/<task>.s``, tuned, and
 ``starters/naive/<task>.s``), on every configuration: simulated cycles, utilisation of the key
-unit (vdsp: vector ALU and DMA; systolic: the array's MAC slots and DMA) and the fraction of the
+unit (vdsp: vector ALU and DMA; systolic: the array's MAC slots and DMA; mesh: the tiles' lane
+units, mean over tiles, and the shared DRAM channel) and the fraction of the
 roofline (from the config's declared peak FLOP/s and DRAM bandwidth) at the task's first visible
 shape. Cycles are simulated, so they are deterministic and not affected by host load.
 """
@@ -27,7 +28,11 @@ from kernelhub.models import Candidate  # noqa: E402
 from kernelhub.plugins import registry  # noqa: E402
 
 CONFIGS = {"vdsp": ("vdsp", "vdsp-small", "vdsp-wide"),
-           "systolic": ("systolic", "systolic-small", "systolic-large")}
+           "systolic": ("systolic", "systolic-small", "systolic-large"),
+           "mesh": ("mesh", "mesh-small", "mesh-wide")}
+#: the key unit per machine (column label) and the name of its data-movement column
+KEY_UNIT = {"vdsp": ("valu util", "dma util"), "systolic": ("array util", "dma util"),
+            "mesh": ("lane util (mean over tiles)", "dram util")}
 
 
 def starter_files(machine: str) -> list[tuple[str, Path, Path | None]]:
@@ -46,9 +51,13 @@ def measure(backend, task, source: str, shape: dict) -> dict:
     flops, nbytes = taskrt.counts(task, shape)
     info = backend.device_info()
     attainable = min(info.peak_flops_per_s, info.peak_bytes_per_s * flops / nbytes)
-    util = d["utilisation"]
-    key = d["array_mac_utilisation"] if "array_mac_utilisation" in d else util.get("valu", 0.0)
-    return {"cycles": d["cycles"], "key": key, "dma": util.get("dma", 0.0),
+    util = d.get("utilisation", {})
+    if "lane_utilisation" in d:  # mesh: the tiles' lane units, and the one shared DRAM channel
+        key, dma = d["lane_utilisation"]["mean"], d["dram_utilisation"]
+    else:
+        key = d["array_mac_utilisation"] if "array_mac_utilisation" in d else util.get("valu", 0.0)
+        dma = util.get("dma", 0.0)
+    return {"cycles": d["cycles"], "key": key, "dma": dma,
             "roofline": (flops / d["seconds_simulated"]) / attainable}
 
 
@@ -59,10 +68,10 @@ def main() -> None:
     a = ap.parse_args()
     reg = registry()
     for machine in a.machine or sorted(CONFIGS, reverse=True):
-        key = "array util" if machine == "systolic" else "valu util"
+        key, move = KEY_UNIT[machine]
         print(f"\n{machine}: naive vs tuned (simulated cycles; first visible shape)\n")
         print(f"| task | shape | config | naive cycles | tuned cycles | speedup | naive {key} | tuned {key} "
-              "| tuned dma util | naive roofline | tuned roofline |")
+              f"| tuned {move} | naive roofline | tuned roofline |")
         print("|---|---|---|---|---|---|---|---|---|---|---|")
         for name, tuned, naive in starter_files(machine):
             if a.task and name not in a.task:

@@ -148,8 +148,17 @@ ROWS = [
     _lane("lfill", "lmem.f32[hD+4i] = f32(hS) for i < hN", "lfill h4, h6, h7", (H("hD"), H("hS"), H("hN")), 0),
     _lane("lcopy", "lmem.i32[hD+4i] = lmem.i32[hA+4i] for i < hN", "lcopy h4, h5, h7", (H("hD"), H("hA"), H("hN")),
           0),
-    _lane("lfold", "hR = bits(sum of lmem.f32[hA+4i] for i < hN), accumulated exactly (float64) and rounded once "
-          "to fp32", "lfold h9, h5, h7", (H("hR", "w"), H("hA"), H("hN"))),
+    _lane("lquot", "lmem.f32[hD+4i] = lmem.f32[hA+4i] / lmem.f32[hB+4i] for i < hN (IEEE: x/0 = +-inf, 0/0 = nan)",
+          "lquot h4, h5, h6, h7"),
+    _lane("lexp", "lmem.f32[hD+4i] = exp(lmem.f32[hA+4i]) for i < hN (computed in float64, rounded once to fp32: "
+          "overflows to inf, underflows to 0)",
+          "lexp h4, h5, h7", (H("hD"), H("hA"), H("hN"))),
+    _lane("lscan", "running = f32(hS); for i < hN in order: running += lmem.f32[hA+4i] (the running sum kept "
+          "in float64), "
+          "lmem.f32[hD+4i] = running rounded to fp32 (an inclusive scan seeded with hS; hD may equal hA)",
+          "lscan h4, h5, h6, h7", (H("hD"), H("hA"), H("hS"), H("hN"))),
+    _lane("lfold", "hR = bits(sum of lmem.f32[hA+4i] for i < hN), accumulated in float64 in order and rounded "
+          "once to fp32", "lfold h9, h5, h7", (H("hR", "w"), H("hA"), H("hN"))),
     # ---------------------------------------------------------------- DRAM port
     _("frame", (H("hDramStride"), H("hLocalStride")), "core", "alu",
       "set the row strides (bytes) of later haul/stow transfers in DRAM and in local memory",

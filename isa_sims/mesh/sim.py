@@ -20,8 +20,8 @@ from isa_sims.mesh.isa import MESH_ISA as _I
                                "resid", "least", "most", "shift", "fplus", "ftimes", "beside"))
 PEEK, POKE = _I.op("peek"), _I.op("poke")
 GO, GOZ, GONZ, GOLT, GOGE, REDO, REST = (_I.op(m) for m in ("go", "goz", "gonz", "golt", "goge", "redo", "rest"))
-LSUM, LDIFF, LPROD, LMAC, LFILL, LCOPY, LFOLD = (_I.op(m) for m in (
-    "lsum", "ldiff", "lprod", "lmac", "lfill", "lcopy", "lfold"))
+LSUM, LDIFF, LPROD, LMAC, LFILL, LCOPY, LQUOT, LEXP, LSCAN, LFOLD = (_I.op(m) for m in (
+    "lsum", "ldiff", "lprod", "lmac", "lfill", "lcopy", "lquot", "lexp", "lscan", "lfold"))
 FRAME, HAUL, STOW, POST, TAKE, MUSTER = (_I.op(m) for m in ("frame", "haul", "stow", "post", "take", "muster"))
 
 # cfg vector
@@ -171,7 +171,7 @@ def simulate(code, lat_of, valid, ssrc, sdst, cfg, regs, lmem_i, dram_i, regions
         base = c * W
         # ============================================================ lane unit
         if op >= LSUM and op <= LFOLD:
-            if op == LFILL or op == LCOPY or op == LFOLD:
+            if op == LFILL or op == LCOPY or op == LFOLD or op == LEXP:
                 nel = regs[c, cc]
             else:
                 nel = regs[c, d]
@@ -192,7 +192,7 @@ def simulate(code, lat_of, valid, ssrc, sdst, cfg, regs, lmem_i, dram_i, regions
             for q in range(3):
                 addr = dst if q == 0 else (s1 if q == 1 else s2)
                 if (q == 0 and op == LFOLD) or (q == 1 and op == LFILL) or (q == 2 and (
-                        op == LFOLD or op == LFILL or op == LCOPY or op == LMAC)):
+                        op == LFOLD or op == LFILL or op == LCOPY or op == LMAC or op == LEXP or op == LSCAN)):
                     continue
                 if addr & 3:
                     status = F_MISALIGNED
@@ -253,6 +253,27 @@ def simulate(code, lat_of, valid, ssrc, sdst, cfg, regs, lmem_i, dram_i, regions
             elif op == LCOPY:
                 for i in range(nel):
                     lmem_i[wd + i] = lmem_i[wa + i]
+            elif op == LQUOT:
+                for i in range(nel):
+                    u = lmem_f[wa + i]
+                    v = lmem_f[wb + i]
+                    if v != 0:
+                        lmem_f[wd + i] = u / v
+                    elif u != u or u == 0:
+                        lmem_f[wd + i] = np.float32(np.nan)
+                    else:
+                        lmem_f[wd + i] = np.float32(np.copysign(np.inf, u) * np.copysign(1.0, v))
+                fl = nel
+            elif op == LEXP:
+                for i in range(nel):
+                    lmem_f[wd + i] = np.float32(np.exp(np.float64(lmem_f[wa + i])))
+                fl = nel
+            elif op == LSCAN:
+                run = np.float64(_f32(x2, fb_i, fb_f))
+                for i in range(nel):
+                    run += np.float64(lmem_f[wa + i])
+                    lmem_f[wd + i] = np.float32(run)
+                fl = nel
             else:  # LFOLD
                 acc = 0.0
                 for i in range(nel):
