@@ -7,12 +7,12 @@ from typing import Any
 
 from kernelhub.backend import Backend, Compiled, KernelArgs
 from kernelhub.errors import UserError
-from kernelhub.launch import LaunchError, parse_launches
 from kernelhub.models import (
     Availability, Candidate, CompileResult, DeviceInfo, Diagnostic, Severity, Signature,
 )
 
 from kernelhub_opencl import compiler, devices, runner
+from kernelhub_opencl.frontend import describe_device, front_end
 
 INSTALL_PYOPENCL = "pip install pyopencl (or pip install 'kernelhub[opencl]')"
 INSTALL_DRIVER = ("apt-get install pocl-opencl-icd (PoCL, OpenCL on the CPU), or install your GPU vendor's "
@@ -179,24 +179,10 @@ class OpenCLBackend(Backend):
         if cand.language not in (None, *self.languages):
             return fail([Diagnostic(severity=Severity.error, file=file, message=(
                 f"language {cand.language!r} is not supported by backend 'opencl'; use 'opencl-c' or 'spirv'"))])
-        from kernelhub_opencl import spirv
-        module = None
-        if cand.language == spirv.LANGUAGE:
-            try:
-                module = spirv.load(cand.source, file)
-            except spirv.SpirvError as e:
-                return fail(e.diagnostics)
-        try:
-            plan = parse_launches(cand.source, file)
-        except LaunchError as e:
-            return fail(e.diagnostics)
-        diags = plan.check(sig)
-        if any(d.severity == Severity.error for d in diags):
+        front, diags = front_end(cand, sig, self._runtime)
+        if front is None:
             return fail(diags)
-        try:
-            rt = self._runtime(cand.options.get("device"))
-        except UserError as e:
-            return fail(diags + [Diagnostic(severity=Severity.error, file=file, message=str(e))])
+        rt, module, plan = front.runtime, front.module, front.plan
         opts = compiler.build_options(cand.options)
         if module is not None and not loads_spirv(rt.ref.device):
             usable = [f"[{r.index}] {r.label}" for r in self._devices() if loads_spirv(r.device)]
@@ -221,10 +207,7 @@ class OpenCLBackend(Backend):
             runtime=rt, program=out.program, kernels=kernels, plan=plan, signature=sig,
             work_group_size={k: v["work_group_size"] for k, v in per.items() if "work_group_size" in v},
             static_local_mem={k: v["local_mem_bytes"] for k, v in per.items() if "local_mem_bytes" in v})
-        prof.detail["device_label"] = rt.ref.label
-        prof.detail["devices"] = devices.describe(self._devices())
-        if module is not None:
-            prof.detail["spirv"] = {"version": module.version, "validated_by_spirv_val": module.validated}
+        describe_device(prof, front, devices.describe(self._devices()))
         return Compiled(CompileResult(ok=True, diagnostics=diags, artifact_key=key, profile=prof, log=out.log),
                         artifact)
 

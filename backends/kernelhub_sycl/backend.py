@@ -8,10 +8,10 @@ from typing import Any
 
 from kernelhub.backend import Backend, Compiled, KernelArgs
 from kernelhub.errors import UserError
-from kernelhub.launch import LaunchError, parse_launches
 from kernelhub.models import Availability, Candidate, CompileResult, DeviceInfo, Diagnostic, Severity, Signature
 
 from kernelhub_opencl import spirv
+from kernelhub_opencl.frontend import describe_device, front_end
 from kernelhub_opencl.compiler import build_options
 from kernelhub_sycl import compiler, devices, runner
 
@@ -139,23 +139,10 @@ class SyclBackend(Backend):
             why = NO_SYCL_CXX if cand.language in ("sycl-cpp", "sycl", "cpp") else "use 'opencl-c' or 'spirv'"
             return fail([Diagnostic(severity=Severity.error, file=file, message=(
                 f"language {cand.language!r} is not supported by backend 'sycl'; {why}"))])
-        module = None
-        if cand.language == spirv.LANGUAGE:
-            try:
-                module = spirv.load(cand.source, file)
-            except spirv.SpirvError as e:
-                return fail(e.diagnostics)
-        try:
-            plan = parse_launches(cand.source, file)
-        except LaunchError as e:
-            return fail(e.diagnostics)
-        diags = plan.check(sig)
-        if any(d.severity == Severity.error for d in diags):
+        front, diags = front_end(cand, sig, self._runtime)
+        if front is None:
             return fail(diags)
-        try:
-            rt = self._runtime(cand.options.get("device"))
-        except UserError as e:
-            return fail(diags + [Diagnostic(severity=Severity.error, file=file, message=str(e))])
+        rt, module, plan = front.runtime, front.module, front.plan
         opts = [o for o in build_options(cand.options) if o != "-cl-kernel-arg-info"]
         if module is not None:
             out = compiler.build_spirv(rt.queue, rt.ref, module.binary, file, module.payload_line, opts)
@@ -170,10 +157,7 @@ class SyclBackend(Backend):
         if any(d.severity == Severity.error for d in kdiags):
             return fail(diags, out.log)
         prof = compiler.profile(kernels, rt.ref, opts)
-        prof.detail["device_label"] = rt.ref.label
-        prof.detail["devices"] = devices.describe(self._devices())
-        if module is not None:
-            prof.detail["spirv"] = {"version": module.version, "validated_by_spirv_val": module.validated}
+        describe_device(prof, front, devices.describe(self._devices()))
         artifact = runner.Artifact(runtime=rt, program=out.program, kernels=kernels, plan=plan, signature=sig,
                                    work_group_size={n: k.work_group_size for n, k in kernels.items()})
         return Compiled(CompileResult(ok=True, diagnostics=diags, artifact_key=key, profile=prof, log=out.log),
