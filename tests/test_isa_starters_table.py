@@ -16,7 +16,21 @@ from conftest import isa_sims_evaluator
 ROOT = Path(__file__).resolve().parent.parent / "isa_sims"
 CONFIGS = {"vdsp": ("vdsp", "vdsp-small", "vdsp-wide")}
 NEW = {"row_sum": ([{"M": 37, "N": 1000}, {"M": 3, "N": 20_011}], [{"M": 1000, "N": 1}, {"M": 1, "N": 129}]),
-       "gemv": ([{"M": 37, "N": 1000}, {"M": 5, "N": 8192}], [{"M": 1000, "N": 1}, {"M": 1, "N": 129}])}
+       "gemv": ([{"M": 37, "N": 1000}, {"M": 5, "N": 8192}], [{"M": 1000, "N": 1}, {"M": 1, "N": 129}]),
+       # several tiles on every config (tiles of ~8K-64K elements), a partial last group, n = 1
+       "vector_add": ([{"n": 1000}, {"n": 70_001}], [{"n": 1}, {"n": 1537}]),
+       "sum": ([{"n": 1000}, {"n": 70_001}], [{"n": 1}, {"n": 1537}]),
+       "silu": ([{"n": 1000}, {"n": 70_001}], [{"n": 1}, {"n": 1537}]),
+       "gelu": ([{"n": 1000}, {"n": 70_001}], [{"n": 1}, {"n": 1537}]),
+       # halos on both ends of a tile, K = 1 (no tap pairs), K wider than a short signal
+       "conv1d": ([{"N": 1000, "K": 7}, {"N": 70_001, "K": 31}], [{"N": 1, "K": 5}, {"N": 1003, "K": 1},
+                                                                   {"N": 257, "K": 63}]),
+       # 1-row tiles (small config, N = 4096), padded rows, N = 1, and rows too long for a resident w
+       "rmsnorm": ([{"M": 37, "N": 1000}, {"M": 5, "N": 4096}], [{"M": 1, "N": 7}, {"M": 3, "N": 20_011},
+                                                                  {"M": 7, "N": 1}, {"M": 200, "N": 300}]),
+       # -inf padding of rows (N = 7, 300, 1000), 1-row tiles, rows longer than a tile (naive path on small)
+       "softmax": ([{"M": 37, "N": 1000}, {"M": 5, "N": 4096}], [{"M": 1, "N": 7}, {"M": 3, "N": 20_011},
+                                                                  {"M": 7, "N": 1}, {"M": 200, "N": 300}])}
 
 
 def starters(machine: str) -> list[tuple[str, str]]:

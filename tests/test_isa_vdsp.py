@@ -4,6 +4,7 @@ vector_add starter through the real evaluation pipeline."""
 
 from __future__ import annotations
 
+import functools
 import textwrap
 
 import numpy as np
@@ -16,8 +17,11 @@ from isa_sims.vdsp.backend import Machine, VdspBackend
 from isa_sims.vdsp.isa import CONFIGS, VDSP_ISA, replace
 from conftest import isa_sims_evaluator, small_task
 
+pytest.importorskip("hypothesis", reason="the property-based semantics tests need hypothesis (dev extra)")
+from hypothesis import HealthCheck, given, settings, strategies as st  # noqa: E402
+from hypothesis.extra import numpy as hnp  # noqa: E402
+
 CFG = CONFIGS["default"]
-VL = 37  # fewer than VLMAX lanes: lanes >= VL must keep their values
 
 
 @pytest.fixture(scope="module")
@@ -39,89 +43,283 @@ def run(machine, src, sreg=None, spad=None, dram=None, regions=None, max_cycles=
 
 
 # ---------------------------------------------------------------- semantics vs numpy
+#
+# Every instruction of the table has a semantics test here; ``covers`` records which, and
+# test_every_instruction_has_a_semantics_test fails when a row of the ISA table has none (so a new
+# instruction cannot go untested). Property-based (hypothesis): random operands, vector lengths,
+# addresses and transfer geometries, each run on the simulator and compared with NumPy / Python.
+
+COVERED: set[str] = set()
+
+
+def covers(*mnemonics: str):
+    def mark(fn):
+        COVERED.update(mnemonics)
+        return fn
+    return mark
+
+
+@functools.lru_cache(maxsize=1)
+def _machine() -> Machine:
+    return Machine(CFG)
+
+
+PROP = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+F32 = st.floats(-1e3, 1e3, width=32)
+VLS = st.integers(0, CFG.vlmax)
+
+
+def vrun(src: str, vl: int, vregs: dict[int, np.ndarray], sreg: dict[int, int] | None = None):
+    """Run ``src`` with VL = vl and the given vector/scalar registers preset; return (vreg, sreg)."""
+    vreg = np.zeros((16, CFG.vlmax), np.float32)
+    for r, x in vregs.items():
+        vreg[r] = x
+    s = np.zeros(32, np.int64)
+    s[30] = vl
+    for r, x in (sreg or {}).items():
+        s[r] = x
+    status, *_ = _machine().run(asm("vlen s31, s30\n" + textwrap.dedent(src) + "\nstop\n").code, s,
+                                np.zeros(16, np.int32), np.zeros((0, 2), np.int64), vreg=vreg)
+    assert status == 0
+    return vreg, s
+
+
+def vec():
+    return hnp.arrays(np.float32, CFG.vlmax, elements=F32)
+
+
+def _lanes(got: np.ndarray, want: np.ndarray, old: np.ndarray, vl: int) -> None:
+    np.testing.assert_array_equal(got[:vl], want[:vl])
+    np.testing.assert_array_equal(got[vl:], old[vl:])  # lanes >= VL keep their values
+
 
 BINARY = {"vplus": np.add, "vminus": np.subtract, "vtimes": np.multiply, "vquot": np.divide,
           "vhigh": np.maximum, "vlow": np.minimum}
 
 
-def _vectors(machine, seed=0):
-    rng = np.random.default_rng(seed)
-    a = rng.standard_normal(CFG.vlmax).astype(np.float32)
-    b = (rng.standard_normal(CFG.vlmax) + 3).astype(np.float32)
-    d = rng.standard_normal(CFG.vlmax).astype(np.float32)
-    spad = np.zeros(CFG.spad_bytes // 4, np.int32)
-    f = spad.view(np.float32)
-    f[0:CFG.vlmax], f[CFG.vlmax:2 * CFG.vlmax], f[2 * CFG.vlmax:3 * CFG.vlmax] = a, b, d
-    return a, b, d, spad
+@covers(*BINARY)
+@PROP
+@given(mn=st.sampled_from(sorted(BINARY)), a=vec(), b=vec(), d=vec(), vl=VLS)
+def test_binary_vector_ops(mn, a, b, d, vl):
+    vreg, _ = vrun(f"{mn} v3, v1, v2", vl, {1: a, 2: b, 3: d})
+    with np.errstate(divide="ignore", invalid="ignore"):
+        _lanes(vreg[3], BINARY[mn](a, b), d, vl)
 
 
-PRE = f"""
-    vget v1, [0]
-    vget v2, [VBYTES]
-    vget v3, [2*VBYTES]
-    iput s9, {VL}
-    vlen s9, s9
-"""
+def test_float_division_by_zero_is_ieee_not_a_fault():
+    a = np.array([1, -1, 0] + [1] * (CFG.vlmax - 3), np.float32)
+    vreg, s = vrun("vquot v3, v1, v2\nfquot s5, s6, s7", 3, {1: a, 2: np.zeros(CFG.vlmax, np.float32)},
+                   {6: f32_bits(-2.0), 7: f32_bits(0.0)})
+    assert vreg[3, 0] == np.inf and vreg[3, 1] == -np.inf and np.isnan(vreg[3, 2])
+    assert _fbits(s[5]) == -np.inf
 
 
-@pytest.mark.parametrize("mn", sorted(BINARY))
-def test_binary_vector_ops(machine, mn):
-    a, b, d, spad = _vectors(machine)
-    status, *_, vreg, spad2, _ = run(machine, PRE + f"    {mn} v3, v1, v2\n    stop\n", spad=spad)
-    assert status == 0
-    np.testing.assert_array_equal(vreg[3, :VL], BINARY[mn](a[:VL], b[:VL]))
-    np.testing.assert_array_equal(vreg[3, VL:], d[VL:])  # untouched beyond VL
-
-
-def test_multiply_accumulate_and_scalar_forms(machine):
-    a, b, d, spad = _vectors(machine, 1)
-    src = PRE + """
-        fput s4, 1.5
-        vmove v4, v3
+@covers("vmacc", "vmacck", "vplusk", "vtimesk", "vbcast", "vmove", "vzero")
+@PROP
+@given(a=vec(), b=vec(), d=vec(), s=F32, vl=VLS)
+def test_vector_scalar_and_accumulate_ops(a, b, d, s, vl):
+    src = """
         vmacc v3, v1, v2
         vmacck v4, v1, s4
         vplusk v5, v1, s4
         vtimesk v6, v1, s4
         vbcast v7, s4
-        vfold s5, v1
-        stop
+        vmove v8, v1
+        vzero v9
     """
-    status, *_, vreg, _, sreg = run(machine, src, spad=spad)
-    assert status == 0
-    s = np.float32(1.5)
-    np.testing.assert_array_equal(vreg[3, :VL], d[:VL] + a[:VL] * b[:VL])
-    np.testing.assert_array_equal(vreg[4, :VL], d[:VL] + a[:VL] * s)
-    np.testing.assert_array_equal(vreg[5, :VL], a[:VL] + s)
-    np.testing.assert_array_equal(vreg[6, :VL], a[:VL] * s)
-    np.testing.assert_array_equal(vreg[7, :VL], np.full(VL, s, np.float32))
+    vreg, _ = vrun(src, vl, {1: a, 2: b, 3: d, 4: d, 5: d, 6: d, 7: d, 8: d, 9: d}, {4: f32_bits(s)})
+    s = np.float32(s)
+    _lanes(vreg[3], d + a * b, d, vl)  # two fp32 roundings, as numpy float32 does
+    _lanes(vreg[4], d + a * s, d, vl)
+    _lanes(vreg[5], a + s, d, vl)
+    _lanes(vreg[6], a * s, d, vl)
+    _lanes(vreg[7], np.full(CFG.vlmax, s, np.float32), d, vl)
+    _lanes(vreg[8], a, d, vl)
+    _lanes(vreg[9], np.zeros(CFG.vlmax, np.float32), d, vl)
+
+
+@covers("vexp")
+@PROP
+@given(a=hnp.arrays(np.float32, CFG.vlmax, elements=st.floats(-110, 100, width=32)), d=vec(), vl=VLS)
+def test_vexp_is_float64_exp_rounded_once(a, d, vl):
+    vreg, _ = vrun("vexp v3, v1", vl, {1: a, 3: d})
+    with np.errstate(over="ignore"):
+        want = np.exp(a.astype(np.float64)).astype(np.float32)
+    np.testing.assert_array_max_ulp(vreg[3, :vl], want[:vl], maxulp=1)  # libm exp vs numpy's, then rounded
+    np.testing.assert_array_equal(vreg[3, vl:], d[vl:])
+    assert np.isinf(vrun("vexp v3, v1", 1, {1: np.full(CFG.vlmax, 100, np.float32)})[0][3, 0])  # overflow
+
+
+def _fbits(x: int) -> np.float32:
+    return np.array([x & 0xFFFFFFFF], np.uint32).view(np.float32)[0]
+
+
+@covers("vfold", "vfoldhigh")
+@PROP
+@given(a=vec(), vl=VLS)
+def test_folds(a, vl):
+    _, s = vrun("vfold s5, v1\nvfoldhigh s6, v1", vl, {1: a})
     acc = np.float32(0)
-    for x in a[:VL]:
-        acc = np.float32(acc + x)
-    assert sreg[5] == f32_bits(acc)
+    for x in a[:vl]:
+        acc = np.float32(acc + x)  # fp32, in lane order
+    assert s[5] == f32_bits(acc)
+    assert _fbits(s[6]) == (a[:vl].max() if vl else -np.inf)
 
 
-def test_scalar_ops_and_stores(machine):
-    src = """
-        iput s1, -7
-        iput s2, 3
-        iquot s3, s1, s2
-        irem s4, s1, s2
-        ishift s5, s2, 4
-        ishift s6, s1, -1
-        ilow s7, s1, s2
-        ihigh s8, s1, s2
-        ffromi s10, s2
-        fput s11, 0.25
-        ftimes s12, s10, s11
-        sput s12, [16]
-        sget s13, [16]
-        vput v0, [64]
-        stop
-    """
-    status, *_, spad, sreg = run(machine, src)
+@covers("vlen")
+@PROP
+@given(n=st.integers(-(1 << 40), 1 << 40))
+def test_vlen_clamps(n):
+    _, s = vrun("vlen s5, s4", 0, {}, {4: n})
+    assert s[5] == min(max(n, 0), CFG.vlmax)
+
+
+def srun(src: str, regs: dict[int, int]) -> np.ndarray:
+    s = np.zeros(32, np.int64)
+    for r, x in regs.items():
+        s[r] = x
+    status, *_ = _machine().run(asm(textwrap.dedent(src) + "\nstop\n").code, s, np.zeros(16, np.int32),
+                                np.zeros((0, 2), np.int64))
     assert status == 0
-    assert list(sreg[3:9]) == [-3, 2, 48, -4, -7, 3]
-    assert sreg[12] == sreg[13] == f32_bits(0.75)
+    return s
+
+
+INT = st.integers(-(1 << 31), (1 << 31) - 1)
+INT_OPS = {"iplus": lambda a, b: a + b, "iminus": lambda a, b: a - b, "itimes": lambda a, b: a * b,
+           "ilow": min, "ihigh": max, "iband": lambda a, b: a & b,
+           "iquot": lambda a, b: a // b, "irem": lambda a, b: a - b * (a // b)}
+
+
+@covers(*INT_OPS, "iplusk", "itimesk", "ishift", "iput", "icopy")
+@PROP
+@given(a=INT, b=INT, k=INT, sh=st.integers(-63, 31))
+def test_integer_ops(a, b, k, sh):
+    b = b or 1  # division by zero is a fault (test_division_by_zero_faults)
+    names = sorted(INT_OPS)
+    s = srun("\n".join(f"{mn} s{10 + n}, s1, s2" for n, mn in enumerate(names))
+             + f"\niplusk s5, s1, {k}\nitimesk s6, s1, {k}\nishift s7, s1, {sh}\niput s8, {k}\nicopy s9, s1",
+             {1: a, 2: b})
+    for n, mn in enumerate(names):
+        assert s[10 + n] == INT_OPS[mn](a, b), mn
+    assert (s[5], s[6], s[8], s[9]) == (a + k, a * k, k, a)
+    assert s[7] == (a << sh if sh >= 0 else a >> -sh)
+
+
+def test_division_by_zero_faults():
+    p = asm("iput s1, 5\niquot s2, s1, s3\nstop\n")
+    status, *_ = _machine().run(p.code, np.zeros(32, np.int64), np.zeros(16, np.int32), np.zeros((0, 2), np.int64))
+    assert status == sim.F_DIVZERO
+
+
+F32_ANY = st.floats(width=32, allow_nan=False, allow_infinity=False)
+
+
+@covers("fplus", "ftimes", "fquot", "frsqrt", "ffromi", "fput")
+@PROP
+@given(x=F32_ANY, y=F32_ANY, n=st.integers(-(1 << 40), 1 << 40))
+def test_float_scalar_ops(x, y, n):
+    s = srun(f"fplus s3, s1, s2\nftimes s4, s1, s2\nfquot s5, s1, s2\nfrsqrt s6, s1\nffromi s7, s8\n"
+             f"fput s9, {x!r}", {1: f32_bits(x), 2: f32_bits(y), 8: n})
+    x32, y32 = np.float32(x), np.float32(y)
+    with np.errstate(all="ignore"):
+        want = [x32 + y32, x32 * y32, x32 / y32,
+                np.float32(1.0 / np.sqrt(np.float64(x32))) if x32 > 0 else (np.inf if x32 == 0 else np.nan),
+                np.float32(n)]
+    for r, w in zip((3, 4, 5, 6, 7), want):
+        got = _fbits(s[r])
+        assert (np.isnan(got) and np.isnan(w)) or got == w, (r, got, w)
+    assert s[9] == f32_bits(x)
+
+
+@covers("goto", "whenz", "whennz", "whenlt", "whenge", "again", "stop")
+@PROP
+@given(a=st.integers(-5, 5), b=st.integers(-5, 5), n=st.integers(1, 20))
+def test_control_flow(a, b, n):
+    s = srun(f"""
+        whenz  s1, z
+        iput   s10, 2
+    z:  whennz s1, nz
+        iput   s11, 2
+    nz: whenlt s1, s2, lt
+        iput   s12, 2
+    lt: whenge s1, s2, ge
+        iput   s13, 2
+    ge: iput   s3, {n}
+    lp: iplusk s14, s14, 1
+        again  s3, lp
+        goto   end
+        iput   s15, 1
+    end: stop
+        iput   s16, 1
+    """, {1: a, 2: b})
+    assert [s[10] != 2, s[11] != 2, s[12] != 2, s[13] != 2] == [a == 0, a != 0, a < b, a >= b]
+    assert s[14] == n and s[3] == 0  # again: a counted loop
+    assert s[15] == 0 and s[16] == 0  # goto skips; nothing runs after stop
+
+
+@covers("vget", "vput", "sget", "sput")
+@PROP
+@given(a=vec(), vl=VLS, w1=st.integers(0, 1000), w2=st.integers(0, 1000), val=st.integers(-(1 << 40), 1 << 40))
+def test_scratchpad_loads_and_stores(a, vl, w1, w2, val):
+    spad = np.zeros(CFG.spad_bytes // 4, np.int32)
+    spad.view(np.float32)[w1:w1 + CFG.vlmax] = a
+    s = np.zeros(32, np.int64)
+    s[1], s[2], s[3], s[30] = 4 * w1, 4 * w2 + 8192, val, vl
+    p = asm("vlen s31, s30\nvget v1, [s1]\nvput v1, [s2+8]\nsput s3, [s1+4]\nsget s4, [s1+4]\nstop\n")
+    status, _, _, vreg, spad = _machine().run(p.code, s, np.zeros(16, np.int32), np.zeros((0, 2), np.int64),
+                                              spad=spad)
+    assert status == 0
+    np.testing.assert_array_equal(vreg[1, :vl], a[:vl])
+    f = spad.view(np.float32)
+    np.testing.assert_array_equal(f[w2 + 2050:w2 + 2050 + vl], a[:vl])
+    assert f[w2 + 2050 + vl] == 0  # vput writes VL lanes only
+    low = val & 0xFFFFFFFF
+    assert s[4] == (low - (1 << 32) if low >= 1 << 31 else low)  # sput keeps 32 bits; sget sign-extends
+
+
+@covers("xin", "xout", "xwait", "xshape", "xin2", "xout2")
+@PROP
+@given(rows=st.integers(1, 6), roww=st.integers(1, 20), dgap=st.integers(0, 5), sgap=st.integers(0, 5),
+       n=st.integers(1, 100), seed=st.integers(0, 99))
+def test_dma_transfers(rows, roww, dgap, sgap, n, seed):
+    rng = np.random.default_rng(seed)
+    base = 4096
+    dram = np.zeros(base // 4 + 2048, np.int32)
+    src = rng.integers(-1000, 1000, 1024).astype(np.int32)
+    dram[base // 4:base // 4 + 1024] = src
+    regions = np.array([[base, base + 4096], [base + 4096, base + 8192]], np.int64)
+    s = np.zeros(32, np.int64)
+    s[0], s[1] = base, base + 4096  # input, output arrays
+    s[20], s[21], s[22] = 4 * roww, 4 * (roww + dgap), 4 * (roww + sgap)
+    s[5], s[6], s[7], s[8], s[9] = 4 * n, rows, 0, 8192, 16384
+    p = asm("""
+        xin    s7, s0, s5, 0
+        xshape s20, s21, s22
+        xin2   s8, s0, s6, 1
+        xwait  0
+        xwait  1
+        xout   s1, s7, s5, 2
+        xwait  2
+        iplusk s10, s1, 1024
+        xout2  s10, s8, s6, 3
+        stop
+    """)  # the last transfer is never waited for: stop drains it
+    status, _, _, _, spad = _machine().run(p.code, s, dram, regions)
+    assert status == 0
+    np.testing.assert_array_equal(spad[:n], src[:n])
+    rows_in = np.stack([src[r * (roww + dgap):r * (roww + dgap) + roww] for r in range(rows)])
+    got = np.stack([spad[2048 + r * (roww + sgap):2048 + r * (roww + sgap) + roww] for r in range(rows)])
+    np.testing.assert_array_equal(got, rows_in)
+    out = dram[(base + 4096) // 4:]
+    np.testing.assert_array_equal(out[:n], src[:n])
+    back = np.stack([out[256 + r * (roww + dgap):256 + r * (roww + dgap) + roww] for r in range(rows)])
+    np.testing.assert_array_equal(back, rows_in)
+
+
+def test_every_instruction_has_a_semantics_test():
+    missing = sorted(i.mnemonic for i in VDSP_ISA.instrs if i.mnemonic not in COVERED)
+    assert not missing, f"instructions of the vdsp ISA table without a semantics test: {missing}"
+    assert COVERED <= set(VDSP_ISA.by_mnemonic), sorted(COVERED - set(VDSP_ISA.by_mnemonic))
 
 
 # ---------------------------------------------------------------- assembler diagnostics
@@ -309,7 +507,8 @@ def test_falling_off_the_end():
 def isa_evaluator():
     from kernelhub.backend import TimingPolicy
     from kernelhub.isolation import Limits
-    with isa_sims_evaluator(policy=TimingPolicy.quick(), limits=Limits(compile_timeout_s=60, run_timeout_s=30, memory_bytes=1 << 30)) as ev:
+    limits = Limits(compile_timeout_s=60, run_timeout_s=30, memory_bytes=1 << 30)
+    with isa_sims_evaluator(policy=TimingPolicy.quick(), limits=limits) as ev:
         yield ev
 
 

@@ -17,6 +17,8 @@ Timing model (documented in the manual; the tests hand-count it):
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from numba import njit
 
@@ -26,6 +28,7 @@ from isa_sims.vdsp.isa import DMA_QUEUE, N_TAGS, VDSP_ISA as _I
 IPUT, FPUT, ICOPY, IPLUS, IPLUSK, IMINUS = (_I.op(m) for m in ("iput", "fput", "icopy", "iplus", "iplusk", "iminus"))
 ITIMES, ITIMESK, IQUOT, IREM, ILOW, IHIGH = (_I.op(m) for m in ("itimes", "itimesk", "iquot", "irem", "ilow", "ihigh"))
 ISHIFT, IBAND, FPLUS, FTIMES, FFROMI = (_I.op(m) for m in ("ishift", "iband", "fplus", "ftimes", "ffromi"))
+FQUOT, FRSQRT, VEXP, VFOLDHIGH = (_I.op(m) for m in ("fquot", "frsqrt", "vexp", "vfoldhigh"))
 GOTO, WHENZ, WHENNZ, WHENLT, WHENGE, AGAIN, STOP = (_I.op(m) for m in (
     "goto", "whenz", "whennz", "whenlt", "whenge", "again", "stop"))
 VLEN, VBCAST, VZERO, VMOVE, VPLUS, VMINUS, VTIMES, VQUOT, VHIGH, VLOW = (_I.op(m) for m in (
@@ -106,7 +109,7 @@ def _in_region(regions, lo, hi):
     return False
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")  # IEEE float division (x/0 = inf) instead of a Python exception
 def simulate(code, unit_of, lat_of, occ_of, flops_of, valid, ssrc, vsrc, sdst, vdst, cfg,
              sreg, vreg, dram_i, spad_i, regions, stats, fault, trace):
     """Run from pc 0 until ``stop`` or a fault. Returns the status (0 = ok); ``fault`` gets
@@ -346,6 +349,31 @@ def simulate(code, unit_of, lat_of, occ_of, flops_of, valid, ssrc, vsrc, sdst, v
             for i in range(vl):
                 acc = np.float32(acc + vreg[b, i])
             sreg[a] = _bits(acc, fb_i, fb_f)
+        elif op == VEXP:
+            for i in range(vl):
+                vreg[a, i] = np.float32(math.exp(np.float64(vreg[b, i])))
+        elif op == VFOLDHIGH:
+            acc = np.float32(-np.inf)
+            for i in range(vl):
+                if vreg[b, i] > acc or vreg[b, i] != vreg[b, i]:
+                    acc = vreg[b, i]
+                    if acc != acc:
+                        break
+            sreg[a] = _bits(acc, fb_i, fb_f)
+        elif op == FQUOT:
+            x = np.float64(_f32(sreg[b], fb_i, fb_f))
+            y = np.float64(_f32(sreg[c], fb_i, fb_f))
+            r = x / y  # IEEE (error_model="numpy"): x/0 = +-inf, 0/0 = NaN
+            sreg[a] = _bits(np.float32(r), fb_i, fb_f)
+        elif op == FRSQRT:
+            x = np.float64(_f32(sreg[b], fb_i, fb_f))
+            if x != x or x < 0.0:
+                r = np.nan
+            elif x == 0.0:
+                r = np.inf
+            else:
+                r = 1.0 / math.sqrt(x)
+            sreg[a] = _bits(np.float32(r), fb_i, fb_f)
         elif op == XSHAPE:
             xrowb, xdstr, xsstr = sreg[a], sreg[b], sreg[c]
         elif op == XIN or op == XOUT or op == XIN2 or op == XOUT2:

@@ -31,6 +31,9 @@
         iput   s26, 0
         vzero  v0
         vzero  v1
+        vzero  v6
+        vzero  v7
+        iput   s29, 4*VLMAX
         itimes s4, s2, s3        # s4: elements not yet requested
         icopy  s5, s0            # s5: next x address to load
         icopy  s6, s3            # s6: elements left in the current row
@@ -75,6 +78,43 @@ proc:   whenz  s13, pdone
         ishift s30, s30, 2
         iplusk s30, s30, XR      # s30: &x[column of this segment]
         iminus s6, s6, s14
+        iquot  s31, s14, s29       # full groups of 4 vectors in this segment
+        whenz  s31, grpt
+        vlen   s15, s25
+        itimes s17, s31, s29
+        iminus s14, s14, s17       # s14: the segment's tail
+        vget   v8, [s16+0*VBYTES]
+        vget   v9, [s16+1*VBYTES]
+        vget   v10, [s16+2*VBYTES]
+        vget   v11, [s16+3*VBYTES]
+        vget   v12, [s30+0*VBYTES]
+        vget   v13, [s30+1*VBYTES]
+        vget   v14, [s30+2*VBYTES]
+        vget   v15, [s30+3*VBYTES]
+        iplusk s31, s31, -1
+        whenz  s31, grpl
+grpg:    iplusk s16, s16, 4*VBYTES
+        iplusk s30, s30, 4*VBYTES
+        vmacc  v0, v8, v12
+        vget   v8, [s16+0*VBYTES]   # one group ahead
+        vget   v12, [s30+0*VBYTES]
+        vmacc  v1, v9, v13
+        vget   v9, [s16+1*VBYTES]   # one group ahead
+        vget   v13, [s30+1*VBYTES]
+        vmacc  v6, v10, v14
+        vget   v10, [s16+2*VBYTES]   # one group ahead
+        vget   v14, [s30+2*VBYTES]
+        vmacc  v7, v11, v15
+        vget   v11, [s16+3*VBYTES]   # one group ahead
+        vget   v15, [s30+3*VBYTES]
+        again  s31, grpg
+grpl:    vmacc  v0, v8, v12
+        vmacc  v1, v9, v13
+        vmacc  v6, v10, v14
+        vmacc  v7, v11, v15
+        iplusk s16, s16, 4*VBYTES
+        iplusk s30, s30, 4*VBYTES
+grpt:    whenz  s14, grpd
 seg:    vlen   s15, s14
         vget   v2, [s16]
         vget   v4, [s30]
@@ -92,12 +132,16 @@ seg:    vlen   s15, s14
         iplus  s16, s16, s17
         iplus  s30, s30, s17
         whenlt s26, s14, seg
-        whennz s6, proc          # the row goes on in the next tile
+grpd:   whennz s6, proc          # the row goes on in the next tile
         vlen   s15, s25
         vplus  v0, v0, v1
+        vplus  v6, v6, v7
+        vplus  v0, v0, v6
         vfold  s19, v0
         vzero  v0
         vzero  v1
+        vzero  v6
+        vzero  v7
         sput   s19, [s7+OUTB]
         iplusk s7, s7, 4
         icopy  s6, s3

@@ -21,6 +21,9 @@
         iput   s26, 0
         vzero  v0
         vzero  v1
+        vzero  v6
+        vzero  v7
+        iput   s29, 4*VLMAX
         itimes s4, s2, s3        # s4: elements not yet requested
         icopy  s5, s0            # s5: next x address to load
         icopy  s6, s3            # s6: elements left in the current row
@@ -61,6 +64,33 @@ proc:   whenz  s13, pdone
         ilow   s14, s13, s6      # s14: elements of this row in this tile
         iminus s13, s13, s14
         iminus s6, s6, s14
+        iquot  s31, s14, s29       # full groups of 4 vectors in this segment
+        whenz  s31, grpt
+        vlen   s15, s25
+        itimes s17, s31, s29
+        iminus s14, s14, s17       # s14: the segment's tail
+        vget   v8, [s16+0*VBYTES]
+        vget   v9, [s16+1*VBYTES]
+        vget   v10, [s16+2*VBYTES]
+        vget   v11, [s16+3*VBYTES]
+        iplusk s31, s31, -1
+        whenz  s31, grpl
+grpg:    iplusk s16, s16, 4*VBYTES
+        vplus  v0, v0, v8
+        vget   v8, [s16+0*VBYTES]   # one group ahead
+        vplus  v1, v1, v9
+        vget   v9, [s16+1*VBYTES]   # one group ahead
+        vplus  v6, v6, v10
+        vget   v10, [s16+2*VBYTES]   # one group ahead
+        vplus  v7, v7, v11
+        vget   v11, [s16+3*VBYTES]   # one group ahead
+        again  s31, grpg
+grpl:    vplus  v0, v0, v8
+        vplus  v1, v1, v9
+        vplus  v6, v6, v10
+        vplus  v7, v7, v11
+        iplusk s16, s16, 4*VBYTES
+grpt:    whenz  s14, grpd
 seg:    vlen   s15, s14
         vget   v2, [s16]
         vplus  v0, v0, v2
@@ -74,12 +104,16 @@ seg:    vlen   s15, s14
         ishift s17, s15, 2
         iplus  s16, s16, s17
         whenlt s26, s14, seg
-        whennz s6, proc          # the row goes on in the next tile
+grpd:   whennz s6, proc          # the row goes on in the next tile
         vlen   s15, s25
         vplus  v0, v0, v1
+        vplus  v6, v6, v7
+        vplus  v0, v0, v6
         vfold  s19, v0
         vzero  v0
         vzero  v1
+        vzero  v6
+        vzero  v7
         sput   s19, [s7+OUTB]
         iplusk s7, s7, 4
         icopy  s6, s3
