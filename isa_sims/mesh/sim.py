@@ -13,7 +13,10 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from isa_sims.core import jitcache
 from isa_sims.mesh.isa import MESH_ISA as _I
+
+jitcache.guard(__file__, __file__.replace("sim.py", "isa.py"))  # before any cached @njit loads
 
 (MK, MKF, CP, PLUS, PLUSK, MINUS, TIMES, TIMESK, QUOT, RESID, LEAST, MOST, SHIFT, FPLUS, FTIMES,
  BESIDE) = (_I.op(m) for m in ("mk", "mkf", "cp", "plus", "plusk", "minus", "times", "timesk", "quot",

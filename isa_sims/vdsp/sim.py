@@ -22,7 +22,10 @@ import math
 import numpy as np
 from numba import njit
 
+from isa_sims.core import jitcache
 from isa_sims.vdsp.isa import DMA_QUEUE, N_TAGS, VDSP_ISA as _I
+
+jitcache.guard(__file__, __file__.replace("sim.py", "isa.py"))  # before any cached @njit loads
 
 # opcodes, frozen into the compiled loop as constants
 IPUT, FPUT, ICOPY, IPLUS, IPLUSK, IMINUS = (_I.op(m) for m in ("iput", "fput", "icopy", "iplus", "iplusk", "iminus"))
