@@ -118,6 +118,9 @@ class Backend(ABC):
     timing_method: str = "host perf_counter around a synchronous call"
     device_time: bool = False
     interpreted: bool = False
+    #: True where timings cannot depend on what else the host runs (simulated cycles): the bench
+    #: may then run this backend's jobs side by side instead of one at a time.
+    load_independent_timing: bool = False
     #: Environment defaults for this backend's worker processes (the user's own settings win).
     worker_env: dict[str, str] = {}
     #: Cap the worker's virtual address space (RLIMIT_AS) on top of the resident-memory watchdog.

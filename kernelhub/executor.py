@@ -11,9 +11,11 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import queue
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
+from typing import Callable, Iterable
 
 from kernelhub.errors import UserError
 from kernelhub.models import Candidate, Evaluation, Status, Task
@@ -74,11 +76,13 @@ def _skipped(job: Job, reason: str, status: Status = Status.unavailable) -> Eval
 
 @dataclass
 class LocalExecutor:
-    """The default executor: jobs run one after another in warm local workers
-    (one machine's timings stay comparable when jobs do not compete for cores)."""
+    """The default executor: jobs whose timings are measured on this machine run one after another
+    in warm local workers (timings stay comparable when jobs do not compete for cores); jobs that
+    measure nothing here (compile-only) or whose time is simulated then run ``lanes`` at a time."""
 
     options: EvalOptions = field(default_factory=EvalOptions)
     registry: Registry | None = None
+    lanes: int | None = None
 
     def run(self, jobs: list[Job], results: Path | None = None, resume: bool = False,
             on_result: Callable[[Job, Evaluation, bool], None] | None = None) -> list[Evaluation]:
@@ -89,32 +93,74 @@ class LocalExecutor:
                 results.unlink()
             elif resume and results.exists():
                 _compact(results)
-        out: list[Evaluation] = []
-        with Evaluator(self.options, reg=self.registry) as evaluator:
-            for job, ev, reused in self._iterate(jobs, done, evaluator):
+        out: list[Evaluation | None] = [None] * len(jobs)
+        lock = threading.Lock()
+
+        def record(i: int, job: Job, ev: Evaluation, reused: bool) -> None:
+            with lock:
                 if results is not None and not reused:
                     _append(results, job, ev)
-                out.append(ev)
+                out[i] = ev
                 if on_result:
                     on_result(job, ev, reused)
-        return out
 
-    def _iterate(self, jobs: list[Job], done: dict[str, Evaluation],
-                 evaluator: Evaluator) -> Iterator[tuple[Job, Evaluation, bool]]:
-        for job in jobs:
-            if job.key in done:
-                yield job, done[job.key], True
-                continue
-            if job.skip_reason:
-                yield job, _skipped(job, job.skip_reason), False
-                continue
-            try:
-                ev = evaluator.evaluate(job.task, job.candidate)
-            except UserError as e:
-                ev = _skipped(job, str(e), Status.harness_error)
-            except Exception as e:  # nothing escapes: the run goes on and the job is recorded
-                ev = _skipped(job, f"harness error: {type(e).__name__}: {e}", Status.harness_error)
-            yield job, ev, False
+        serial, side_by_side = self._split(jobs)
+        with Evaluator(self.options, reg=self.registry) as evaluator:
+            for i in serial:
+                record(i, jobs[i], *_evaluate(jobs[i], done, evaluator))
+        lanes = max(1, min(self.lanes or os.cpu_count() or 1, len(side_by_side)))
+        if side_by_side:
+            pending = queue.SimpleQueue()
+            for i in side_by_side:
+                pending.put(i)
+
+            def lane() -> None:
+                with Evaluator(self.options, reg=self.registry) as evaluator:
+                    while True:
+                        try:
+                            i = pending.get_nowait()
+                        except queue.Empty:
+                            return
+                        record(i, jobs[i], *_evaluate(jobs[i], done, evaluator))
+
+            threads = [threading.Thread(target=lane, name=f"kernelhub-lane-{k}") for k in range(lanes)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+        return [ev for ev in out if ev is not None]
+
+    def _split(self, jobs: list[Job]) -> tuple[list[int], list[int]]:
+        """(indices to run one at a time, indices that may run side by side)."""
+        from kernelhub.plugins import registry as default_registry
+        reg = self.registry or default_registry()
+        safe: dict[str, bool] = {}
+        serial, side = [], []
+        for i, job in enumerate(jobs):
+            name = job.candidate.backend
+            if name not in safe:
+                try:
+                    b = reg.backend(name)
+                    safe[name] = b.load_independent_timing or not self.options.time or not b.probe().time
+                except UserError:
+                    safe[name] = False
+            (side if safe[name] and not job.skip_reason else serial).append(i)
+        return serial, side
+
+
+def _evaluate(job: Job, done: dict[str, Evaluation], evaluator: Evaluator) -> tuple[Evaluation, bool]:
+    """(evaluation, reused): a finished job's recorded result, a skip, or a fresh evaluation;
+    nothing escapes, so one bad job never stops the run."""
+    if job.key in done:
+        return done[job.key], True
+    if job.skip_reason:
+        return _skipped(job, job.skip_reason), False
+    try:
+        return evaluator.evaluate(job.task, job.candidate), False
+    except UserError as e:
+        return _skipped(job, str(e), Status.harness_error), False
+    except Exception as e:  # noqa: BLE001 - recorded as the job's result
+        return _skipped(job, f"harness error: {type(e).__name__}: {e}", Status.harness_error), False
 
 
 def _compact(path: Path) -> None:

@@ -80,6 +80,7 @@ class SimBackend(Backend):
     languages: tuple[str, ...] = ()
     timing_method = "simulated cycles at the configured clock (deterministic; one simulated run per timing)"
     device_time = False  # simulated, not measured on any device clock
+    load_independent_timing = True  # cycles, not host time: jobs may run side by side
     isa: Any = None
     config: Any = None
     machine: str = ""
