@@ -4,6 +4,7 @@ timing of a kernel against ``triton.testing.do_bench``. Prints a table last; ``-
 writes everything as JSON.
 
     python benchmarks/gpu_nvidia.py [--json out.json] [--tasks vector_add,softmax] [--quick] [--large | --large-only]
+                                    [--no-starters]
 
 ``--large`` adds the issue's performance checks: the memory-bound starters (vector_add, gelu, silu, sum,
 softmax, row_sum, layernorm, rmsnorm) at large shapes, as a percentage of the measured copy bandwidth
@@ -248,6 +249,8 @@ def main() -> None:
     ap.add_argument("--large", action="store_true",
                     help="also the memory-bound starters at large shapes and the fp16 matmul at 4096^3")
     ap.add_argument("--large-only", action="store_true", help="only the ceilings and the --large checks")
+    ap.add_argument("--no-starters", action="store_true",
+                    help="skip the suite-shape evaluations of every starter (`kernelhub bench` covers them)")
     a = ap.parse_args()
     a.large = a.large or a.large_only
     only = a.tasks.split(",") if a.tasks else None
@@ -257,7 +260,7 @@ def main() -> None:
     t0 = time.time()
     ceil = ceilings()
     print(f"ceilings: {json.dumps(ceil)}", flush=True)
-    rows = [] if a.large_only else evaluate_all(only, a.quick, ceil)
+    rows = [] if a.large_only or a.no_starters else evaluate_all(only, a.quick, ceil)
     bench = [] if a.large_only else do_bench_agreement()
     result = {"date": time.strftime("%Y-%m-%d %H:%M:%S %Z"), "ceilings": ceil, "starters": rows, "do_bench": bench}
     if a.large:
