@@ -18,7 +18,10 @@ def wide_normal(rng, shape):
 
 def gelu(x, n):
     u = _SQRT_2_OVER_PI * (x + 0.044715 * (x * x * x))
-    return 0.5 * x * (1.0 + np.tanh(u))
+    # 0.5 * x * (1 + tanh(u)) == x * sigmoid(2u); this form has no cancellation for negative x, where
+    # 1 + tanh(u) loses all relative accuracy (and flushes to 0 below x ~ -7.2) even in float64
+    with np.errstate(over="ignore"):
+        return x / (1.0 + np.exp(-2.0 * u))
 
 
 def silu(x, n):

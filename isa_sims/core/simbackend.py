@@ -4,6 +4,8 @@ convention's layout, compile = assemble, the deterministic timing loop, faults r
 
 from __future__ import annotations
 
+import hashlib
+
 import time as _time
 from dataclasses import dataclass, field
 from typing import Any
@@ -107,8 +109,12 @@ class SimBackend(Backend):
                           detail={"config": {k: v for k, v in vars(c).items()}})
 
     def version_key(self) -> str:
+        """The ISA table is part of the key: adding an instruction renumbers opcodes, so an artifact
+        assembled under an older table must never come back from the compile cache."""
         import isa_sims
-        return f"{self.machine}:{self.config!r}:{getattr(isa_sims, '__version__', '0')}"
+        table = repr([(i.mnemonic, i.opcode, i.operands, i.unit, i.latency) for i in self.isa.instrs])
+        isa = hashlib.sha256(table.encode()).hexdigest()[:12]
+        return f"{self.machine}:{self.config!r}:{getattr(isa_sims, '__version__', '0')}:isa-{isa}"
 
     # ---------------------------------------------------------------- compile
 

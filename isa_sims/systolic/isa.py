@@ -107,6 +107,8 @@ ROWS = [
       "kdiv g9, g2, g3", "scalar"),
     _("kmin", (G("gD", "w"), G("gA"), G("gB")), "ctrl", "ctrl", "gD = min(gA, gB)", "kmin g4, g4, g5", "scalar"),
     _("kmax", (G("gD", "w"), G("gA"), G("gB")), "ctrl", "ctrl", "gD = max(gA, gB)", "kmax g4, g4, g5", "scalar"),
+    _("kfloat", (G("gD", "w"), G("gA")), "ctrl", "ctrl",
+      "gD = float32 bits of the integer gA converted to fp32 (round to nearest even)", "kfloat g6, g3", "scalar"),
     _("kshl", (G("gD", "w"), G("gA"), O("amount", IMM, lo=-63, hi=63)), "ctrl", "ctrl",
       "gD = gA << amount if amount >= 0, else gA >> -amount (arithmetic)", "kshl g4, g4, 2", "scalar"),
     # ---------------------------------------------------------------- control
@@ -150,6 +152,19 @@ ROWS = [
     _eun("eexp", "exp(buf.f32[gA+4i]) (fp32)", "eexp g4, g5, g7", "vtrans"),
     _eun("etanh", "tanh(buf.f32[gA+4i]) (fp32)", "etanh g4, g5, g7", "vtrans"),
     _eun("erecip", "1 / buf.f32[gA+4i] (fp32)", "erecip g4, g5, g7", "vtrans"),
+    _eun("ersqrt", "1 / sqrt(buf.f32[gA+4i]) (fp32)", "ersqrt g4, g5, g7", "vtrans"),
+    _("escalb", (G("gD"), G("gA"), G("gP"), G("gN")), "vector", "vector",
+      "buf.f32[gD+4i] = buf.f32[gA+4i] * buf.f32[gP] for i < gN (a scalar operand read from the buffer)",
+      "escalb g4, g5, g6, g7", "vector", OCC_LANES, 1),
+    _("eoffsetb", (G("gD"), G("gA"), G("gP"), G("gN")), "vector", "vector",
+      "buf.f32[gD+4i] = buf.f32[gA+4i] + buf.f32[gP] for i < gN (a scalar operand read from the buffer)",
+      "eoffsetb g4, g5, g6, g7", "vector", OCC_LANES, 1),
+    _("efold", (G("gD"), G("gA"), G("gN")), "vector", "vector",
+      "buf.f32[gD] = sum of buf.f32[gA+4i] for i < gN (accumulated in fp64 in index order, rounded once "
+      "to fp32; 0 when gN = 0)", "efold g4, g5, g7", "vector", OCC_LANES, 1),
+    _("efoldmax", (G("gD"), G("gA"), G("gN")), "vector", "vector",
+      "buf.f32[gD] = max of buf.f32[gA+4i] for i < gN (-inf when gN = 0)", "efoldmax g4, g5, g7", "vector",
+      OCC_LANES, 1),
     # ---------------------------------------------------------------- DMA
     _("dgeom", (G("gRowBytes"), G("gDramStride"), G("gLocalStride")), "ctrl", "ctrl",
       "set the geometry of later transfers: bytes per row, byte stride between rows in DRAM, and in the buffer "
@@ -180,7 +195,10 @@ GROUPS = {
              "weights, and write DIM-wide results into accumulator rows. Results land `2*DIM` cycles (fill + "
              "drain: rows + cols) after the last row enters. Back-to-back streams pipeline.",
     "vector": "The vector unit: elementwise fp32 work on the buffer, `vector_lanes` elements per cycle. Addresses "
-              "are buffer byte addresses (4-byte aligned); gN may be 0 (does nothing, occupies 1 cycle).",
+              "are buffer byte addresses (4-byte aligned); gN may be 0 (does nothing, occupies 1 cycle). "
+              "`efold`/`efoldmax` reduce gN elements to one buffer word; `escalb`/`eoffsetb` take their scalar "
+              "from a buffer word (a per-row scale or shift computed on chip), `escale`/`eoffset` from a g "
+              "register. Source and destination ranges may coincide (in place) but must not partly overlap.",
     "dma": "The DMA engine is the only path to DRAM and to/from the accumulators outside the array. Transfers "
            "are 2-D: gRows rows of `rowbytes` bytes in the geometry set by `dgeom` (captured when the transfer "
            "is issued). A single-row copy is `dgeom gBytes, g0, g0` then rows = 1. All DRAM bytes must lie "

@@ -35,7 +35,9 @@ with an in-order queue of {c.queue_depth} entries:
   bank (one DIM-wide row per cycle) and write DIM-wide result rows into the **accumulators**.
 - `wload`: the weight loader, filling a bank from the buffer (`warp`, DIM cycles) while the array streams
   with the other bank.
-- `vector`: elementwise fp32 work on the buffer, {c.vector_lanes} elements per cycle.
+- `vector`: elementwise fp32 work on the buffer, {c.vector_lanes} elements per cycle, plus reductions of a
+  vector to one word (`efold` sum, `efoldmax`) and ops whose scalar is a buffer word (`escalb`, `eoffsetb`),
+  so row statistics (softmax, norms) stay on chip.
 - `dma`: the only path to DRAM ({c.dram_bytes_per_cycle} bytes/cycle) and between accumulators and buffer
   ({c.local_bytes_per_cycle} bytes/cycle).
 

@@ -31,16 +31,21 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from isa_sims.core import jitcache
 from isa_sims.systolic.isa import LOOM_ISA as _I
 
-(KSET, KFSET, KCOPY, KADD, KADDI, KSUB, KMUL, KMULI, KDIV, KMIN, KMAX, KSHL) = (_I.op(m) for m in (
-    "kset", "kfset", "kcopy", "kadd", "kaddi", "ksub", "kmul", "kmuli", "kdiv", "kmin", "kmax", "kshl"))
+jitcache.guard(__file__, __file__.replace("sim.py", "isa.py"))  # before any cached @njit loads
+
+(KSET, KFSET, KCOPY, KADD, KADDI, KSUB, KMUL, KMULI, KDIV, KMIN, KMAX, KSHL, KFLOAT) = (_I.op(m) for m in (
+    "kset", "kfset", "kcopy", "kadd", "kaddi", "ksub", "kmul", "kmuli", "kdiv", "kmin", "kmax", "kshl", "kfloat"))
 HOP, HOPZ, HOPNZ, HOPLT, HOPGE, TALLY, FINISH = (_I.op(m) for m in (
     "hop", "hopz", "hopnz", "hoplt", "hopge", "tally", "finish"))
 WARP, WEFT, WEFTADD = _I.op("warp"), _I.op("weft"), _I.op("weftadd")
 ESUM, EDIFF, EPROD, EBIG, ESMALL, EOFFSET, ESCALE = (_I.op(m) for m in (
     "esum", "ediff", "eprod", "ebig", "esmall", "eoffset", "escale"))
-ECOPY, ERELU, EEXP, ETANH, ERECIP = (_I.op(m) for m in ("ecopy", "erelu", "eexp", "etanh", "erecip"))
+ECOPY, ERELU, EEXP, ETANH, ERECIP, ERSQRT = (_I.op(m) for m in ("ecopy", "erelu", "eexp", "etanh", "erecip",
+                                                                  "ersqrt"))
+ESCALB, EOFFSETB, EFOLD, EFOLDMAX = (_I.op(m) for m in ("escalb", "eoffsetb", "efold", "efoldmax"))
 DGEOM, DPULL, DPUSH, DSPILL, DFILL, DMOVE = (_I.op(m) for m in (
     "dgeom", "dpull", "dpush", "dspill", "dfill", "dmove"))
 
@@ -222,6 +227,9 @@ def simulate(code, unit_of, lat_of, valid, ssrc, sdst, cfg, greg, dram_i, buf_i,
                 greg[a] = max(greg[b], greg[c])
             elif op == KSHL:
                 greg[a] = greg[b] << c if c >= 0 else greg[b] >> (-c)
+            elif op == KFLOAT:
+                fb_f[0] = np.float32(greg[b])
+                greg[a] = fb_i[0]
             elif op == HOP:
                 nxt = a
                 taken = True
@@ -336,13 +344,15 @@ def simulate(code, unit_of, lat_of, valid, ssrc, sdst, cfg, greg, dram_i, buf_i,
             brd0, brd1 = addr, addr + rows * rowb
             kwr = a
         elif u == U_VECTOR:
-            nel = greg[d] if (op != ECOPY and op != ERELU and op != EEXP and op != ETANH and op != ERECIP) \
-                else greg[c]
+            fold = op == EFOLD or op == EFOLDMAX
+            unary = fold or op == ECOPY or op == ERELU or op == EEXP or op == ETANH or op == ERECIP \
+                or op == ERSQRT
+            nel = greg[c] if unary else greg[d]
             dst = greg[a]
             sa = greg[b]
             sb = greg[c]
-            unary = op == ECOPY or op == ERELU or op == EEXP or op == ETANH or op == ERECIP
             scal = op == EOFFSET or op == ESCALE
+            bscal = op == ESCALB or op == EOFFSETB  # the second operand is one buffer word
             if nel < 0:
                 status = F_SIZE
                 detail = nel
@@ -355,18 +365,21 @@ def simulate(code, unit_of, lat_of, valid, ssrc, sdst, cfg, greg, dram_i, buf_i,
                 detail = dst if dst & 3 else sa
                 break
             hib = 4 * nel
-            if dst < 0 or dst + hib > buf_bytes or sa < 0 or sa + hib > buf_bytes or (
-                    not unary and not scal and (sb < 0 or sb + hib > buf_bytes)):
+            hid = 4 if fold else hib
+            hsb = 4 if bscal else hib
+            if dst < 0 or dst + hid > buf_bytes or sa < 0 or sa + hib > buf_bytes or (
+                    not unary and not scal and (sb < 0 or sb + hsb > buf_bytes)):
                 status = F_BUF_OOB
-                detail = dst
+                detail = dst if (dst < 0 or dst + hid > buf_bytes) else (sa if (sa < 0 or sa + hib > buf_bytes)
+                                                                          else sb)
                 break
             occ = (nel + lanes - 1) // lanes
             if occ < 1:
                 occ = 1
-            bwr0, bwr1 = dst, dst + hib
+            bwr0, bwr1 = dst, dst + hid
             brd0, brd1 = sa, sa + hib
             if not unary and not scal:
-                brd2, brd3 = sb, sb + hib
+                brd2, brd3 = sb, sb + hsb
         else:  # DMA
             rows = greg[c]
             rb, dstr, lstr = geo_rowb, geo_dstr, geo_lstr
@@ -538,9 +551,31 @@ def simulate(code, unit_of, lat_of, valid, ssrc, sdst, cfg, greg, dram_i, buf_i,
             elif op == ERECIP:
                 for i in range(nel):
                     buf_f[wd + i] = np.float32(1.0) / buf_f[wa + i]
+            elif op == ERSQRT:
+                for i in range(nel):
+                    buf_f[wd + i] = np.float32(1.0 / np.sqrt(np.float64(buf_f[wa + i])))
+            elif op == ESCALB or op == EOFFSETB:
+                s = buf_f[wbb]  # read before the loop: the destination may overlap it
+                if op == ESCALB:
+                    for i in range(nel):
+                        buf_f[wd + i] = buf_f[wa + i] * s
+                else:
+                    for i in range(nel):
+                        buf_f[wd + i] = buf_f[wa + i] + s
+            elif op == EFOLD:
+                t64 = 0.0
+                for i in range(nel):
+                    t64 += np.float64(buf_f[wa + i])
+                buf_f[wd] = np.float32(t64)
+            elif op == EFOLDMAX:
+                m32 = np.float32(-np.inf)
+                for i in range(nel):
+                    if buf_f[wa + i] > m32:
+                        m32 = buf_f[wa + i]
+                buf_f[wd] = m32
             stats[S_VFLOPS] += nel
-            stats[S_BUF_RD] += (4 * nel) if (unary or scal) else (8 * nel)
-            stats[S_BUF_WR] += 4 * nel
+            stats[S_BUF_RD] += (4 * nel) if (unary or scal) else (4 * nel + (4 if bscal else 4 * nel))
+            stats[S_BUF_WR] += 4 if fold else 4 * nel
         else:
             nw = rb >> 2
             for r in range(rows):
