@@ -65,7 +65,7 @@ def compare(output: str, got: Any, expected: np.ndarray, tol: Tolerance | None,
     is_float = got.dtype.kind == "f" or expected.dtype.kind == "f"
     if is_float:
         tol = tol or Tolerance(atol=1e-5, rtol=1e-5)
-        floor = float(np.finfo(got.dtype).tiny) if got.dtype.kind == "f" else 0.0
+        floor = max(float(np.finfo(got.dtype).tiny) if got.dtype.kind == "f" else 0.0, tol.floor)
         fast = float_summary(got, expected, tol.atol, tol.rtol, floor, poison)
         if fast is not None and fast.mismatches == 0:  # the common case: two fused passes, nothing to list
             return Check(output=output, passed=True, total=total, mismatches=0, max_abs_error=fast.max_abs_error,

@@ -70,7 +70,7 @@ class Signature(_Model):
 
 
 class Tolerance(_Model):
-    """|out - ref| <= atol * max|ref| + rtol * |ref|, elementwise.
+    """|out - ref| <= max(atol * max|ref| + rtol * |ref|, floor), elementwise.
 
     `atol` is relative to the largest magnitude of the expected output, so an
     all-zeros answer can never pass (it misses the largest element by 100%).
@@ -78,6 +78,9 @@ class Tolerance(_Model):
 
     atol: float = Field(ge=0, lt=1)
     rtol: float = Field(ge=0, lt=1)
+    floor: float = Field(default=0.0, ge=0, description=(
+        "absolute error always accepted: for outputs whose tiny values carry no meaning at the task's "
+        "input scale (a one-element output has max|ref| = |ref|, so atol alone cannot absorb rounding)"))
 
 
 class Shape(_Model):

@@ -76,3 +76,12 @@ def test_paths_not_taken() -> None:
     assert float_summary(small, small.astype(np.float64), 0, 0, 0, None) is None        # too small to matter
     half = np.ones(N, np.float16)
     assert float_summary(half, half.astype(np.float64), 0, 0, 0, None) is None          # float16: NumPy path
+
+
+def test_absolute_floor_accepts_meaningless_tiny_errors() -> None:
+    """A one-element output has max|ref| = |ref|: without a floor, rounding in a float32 kernel's
+    tail (gelu at x = -5 is -2.3e-7) fails a relative tolerance; the task's floor says what is too small to matter."""
+    ref, got = np.array([-2.3e-7]), np.array([-1.6e-7], np.float32)
+    assert not compare("y", got, ref, Tolerance(atol=1e-5, rtol=1e-4)).passed
+    assert compare("y", got, ref, Tolerance(atol=1e-5, rtol=1e-4, floor=1e-6)).passed
+    assert not compare("y", np.array([1e-5], np.float32), ref, Tolerance(atol=1e-5, rtol=1e-4, floor=1e-6)).passed
