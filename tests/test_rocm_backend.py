@@ -24,6 +24,8 @@ ROOT = Path(__file__).resolve().parents[1]
 TRITON = ROOT / "tasks" / "starters" / "triton"
 HIP = ROOT / "tasks" / "starters" / "hip"
 ARCHS = ("gfx942", "gfx90a")
+#: Triton starters built on tl.dot: their AMDGCN must use MFMA
+DOT_STARTERS = {"matmul", "matmul_fp16", "conv2d", "attention"}
 
 
 @pytest.fixture(autouse=True, scope="module")
@@ -108,8 +110,9 @@ def rt():
 def test_triton_starter_compiles_for_amd(rt, task):
     sig = registry().task(task).signature
     for arch in ARCHS:
+        opts = {"arch": arch}
         c = rt.compile(Candidate(backend="rocm-triton", source=(TRITON / f"{task}.py").read_text(),
-                                 filename=f"{task}.py", options={"arch": arch}), sig)
+                                 filename=f"{task}.py", options=opts), sig)
         assert c.result.ok, [d.message for d in c.result.diagnostics]
         p = c.result.profile
         assert p.platform == f"rocm-triton-{arch}", p
@@ -118,6 +121,8 @@ def test_triton_starter_compiles_for_amd(rt, task):
         assert h["vgpr_spills"] == 0 and 0 < h["waves_per_simd"] <= 8 and h["limited_by"]
         for k in p.detail["kernels"].values():
             assert k["instructions"]["total"] > 0 and k["occupancy"]["arch"] == arch
+        if task in DOT_STARTERS:
+            assert h["mfma"] > 0, h
         if task == "matmul":
             k = p.detail["kernels"]["matmul_kernel"]
             assert k["instructions"]["mfma"] > 0, k["instructions"]

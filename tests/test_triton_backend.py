@@ -27,6 +27,22 @@ SMALL = {
     "layernorm": ([{"M": 5, "N": 300}], [{"M": 1, "N": 5000}, {"M": 7, "N": 1}]),
     "matmul": ([{"M": 64, "N": 48, "K": 70}], [{"M": 1, "N": 65, "K": 33}, {"M": 70, "N": 1, "K": 1}]),
     "matmul_fp16": ([{"M": 64, "N": 48, "K": 128}], [{"M": 1, "N": 65, "K": 33}, {"M": 70, "N": 3, "K": 1}]),
+    "gelu": ([{"n": 1000}], [{"n": 1}, {"n": 1537}]),
+    "silu": ([{"n": 1000}], [{"n": 1}, {"n": 1537}]),
+    "sum": ([{"n": 5000}], [{"n": 1}, {"n": 100_003}]),
+    "rmsnorm": ([{"M": 5, "N": 300}], [{"M": 1, "N": 9000}, {"M": 7, "N": 1}]),
+    "gemv": ([{"M": 37, "N": 300}], [{"M": 1, "N": 1537}, {"M": 300, "N": 1}]),
+    "conv1d": ([{"N": 3000, "K": 7}], [{"N": 1, "K": 5}, {"N": 257, "K": 63}, {"N": 2051, "K": 1}]),
+    "prefix_sum": ([{"n": 5000}], [{"n": 1}, {"n": 4097}, {"n": 4096 * 300 + 3}]),  # > 256 blocks: carry loop
+    "embedding_gather": ([{"V": 100, "D": 64, "N": 300}],
+                         [{"V": 1, "D": 1, "N": 1}, {"V": 1003, "D": 257, "N": 37}, {"V": 50, "D": 1, "N": 5000}]),
+    "scatter_add": ([{"N": 5000, "B": 300}], [{"N": 1, "B": 1}, {"N": 3001, "B": 7}, {"N": 1537, "B": 5000}]),
+    "histogram": ([{"N": 5000, "B": 256}, {"N": 5000, "B": 3000}],
+                  [{"N": 1, "B": 1}, {"N": 30_001, "B": 1}, {"N": 1537, "B": 100_000}, {"N": 20_000, "B": 1000}]),
+    "conv2d": ([{"N": 2, "C": 5, "H": 12, "W": 11, "O": 7, "OH": 10, "OW": 9}],
+               [{"N": 1, "C": 1, "H": 3, "W": 3, "O": 1, "OH": 1, "OW": 1},
+                {"N": 1, "C": 20, "H": 9, "W": 10, "O": 70, "OH": 7, "OW": 8}]),
+    "attention": ([{"S": 70, "D": 64}], [{"S": 1, "D": 64}, {"S": 67, "D": 1}, {"S": 40, "D": 80}]),
 }
 
 
@@ -66,7 +82,8 @@ def cand(source: str, name: str = "cand.py") -> Candidate:
 def test_starter_correct_in_interpreter(ev, task):
     visible, heldout = SMALL.get(task, (None, None))
     t = small_task(task, visible=visible, heldout=heldout)
-    r = ev.evaluate(t, cand((STARTERS / f"{task}.py").read_text(), f"{task}.py"))
+    c = cand((STARTERS / f"{task}.py").read_text(), f"{task}.py")
+    r = ev.evaluate(t, c)
     assert r.status == Status.correct, f"{r.status.value}: {r.message}"
     assert all(c.verdict.value != "fail" for c in r.integrity.checks)
 

@@ -38,6 +38,19 @@ from kernelhub_cuda import nvgpu
 INSTALL = "pip install 'kernelhub[triton]' (triton and torch; on CPU machines torch==2.13.0, the CPU build)"
 ENV_INTERPRET = "KERNELHUB_TRITON_INTERPRET"
 DRY_RUN_EXTENT = 64
+#: the dry run's largest array, in elements: every symbol is DRY_RUN_EXTENT for 1-D and 2-D arrays and
+#: halves until the highest-rank array fits (4-D: 8), so the interpreter's dry run stays quick (conv2d
+#: at 64 per symbol is 19 GFLOP: hours in Triton's interpreter)
+DRY_RUN_MAX_ELEMENTS = 1 << 12
+
+
+def dry_run_extent(sig: Signature) -> int:
+    """Every shape symbol's value in the dry run (see DRY_RUN_MAX_ELEMENTS)."""
+    rank = max((sum(not isinstance(d, int) for d in t.dims) for t in sig.inputs + sig.outputs), default=1)
+    extent = DRY_RUN_EXTENT
+    while extent > 8 and extent ** rank > DRY_RUN_MAX_ELEMENTS:
+        extent //= 2
+    return extent
 FLUSH_BYTES = 256 << 20
 #: bytes of poisoned guard memory on each side of every array (catches out-of-bounds writes)
 REDZONE_BYTES = 64 << 10
@@ -214,7 +227,7 @@ class TritonBackend(Backend):
         import numpy as np
         from kernelhub_triton import recorder
         sig = art.signature
-        dims = {s: DRY_RUN_EXTENT for s in sig.symbols()}
+        dims = {s: dry_run_extent(sig) for s in sig.symbols()}
         dims.update({k: int(v) for k, v in (cand.options.get("dry_run_shape") or {}).items()})
         rng = np.random.default_rng(0)
         arrays: dict[str, Any] = {}
@@ -435,7 +448,7 @@ def _profile(report: dict[str, Any], arch: int, interpret: bool) -> Profile:
         headline["occupancy"] = min(k["occupancy"]["occupancy"] for k in ok)
     detail = {"kernels": per, "mode": "interpreter" if interpret else "gpu",
               "note": "compiled ahead of time with the argument types of the dry run (every shape symbol = "
-                      f"{DRY_RUN_EXTENT}); occupancy from the {nvgpu.limits(arch)} table"}
+                      f"{DRY_RUN_EXTENT}, fewer for arrays of rank > 2); occupancy from the {nvgpu.limits(arch)} table"}
     if report.get("note"):
         detail["compile_note"] = report["note"]
     return Profile(platform=f"triton-sm_{arch}", headline=headline, detail=detail, static=True)

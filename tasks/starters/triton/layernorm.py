@@ -1,5 +1,8 @@
 """layernorm: one program per row; mean and variance in fp32 over BLOCK-wide chunks (two passes),
-then a third pass normalizes, scales and shifts."""
+then a third pass normalizes, scales and shifts.
+
+AMD (rocm-triton, wavefront 64): the same file; num_warps counts 64-lane wavefronts (gfx942, N = 1024:
+27 VGPRs, 8 waves/SIMD). No dot."""
 import triton
 import triton.language as tl
 

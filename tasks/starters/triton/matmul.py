@@ -1,6 +1,12 @@
 """matmul: C[M, N] = A[M, K] @ B[K, N] in fp32, tiled BLOCK_M x BLOCK_N with a K loop, grouped
 program order for L2 reuse. input_precision="ieee": exact fp32 products (TF32 tensor cores would
-miss the task's fp32 tolerance); for fp16/bf16 inputs tl.dot uses tensor cores."""
+miss the task's fp32 tolerance); for fp16/bf16 inputs tl.dot uses tensor cores.
+
+AMD (rocm-triton, wavefront 64): the same file; fp32 tl.dot becomes v_mfma_f32_*_f32 on gfx90a and
+gfx942 (exact fp32, as "ieee" asks). On gfx942 num_stages=3 takes 32 KiB of LDS and caps occupancy at
+2 waves/SIMD (LDS-limited); num_stages=2, the AMD backend's usual setting, takes 16 KiB and allows 4
+(VGPR-limited; checked with this backend's gfx942 report). On a ROCm host pass num_stages=2, and
+tune with the launch options matrix_instr_nonkdim=16 and waves_per_eu."""
 import triton
 import triton.language as tl
 

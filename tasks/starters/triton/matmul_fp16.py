@@ -5,7 +5,12 @@ problems (Hopper's 228 KiB of shared memory holds the 3 stages: 3 * (128 + 256) 
 64x64x64 with 4 warps otherwise, so skinny shapes still spread over the SMs. Programs run in
 GROUP_M-row groups so neighbouring programs share B panels in L2. Row and column indices wrap
 (modulo M, N) instead of masking the loads; only the K tail is masked, and only when K is not a
-multiple of BLOCK_K."""
+multiple of BLOCK_K.
+
+AMD (rocm-triton, wavefront 64): the same file; fp16 tl.dot becomes v_mfma_f32_*_f16. The gfx942
+report for the large-tile configuration: 32 KiB of LDS (within the 64 KiB limit) and 252 VGPRs, so 2
+waves/SIMD (VGPR-limited); on a ROCm host tune with the launch options matrix_instr_nonkdim=16,
+waves_per_eu=2 and num_stages=2 (AMD's usual settings), not NVIDIA's 3-stage shared-memory budget."""
 import triton
 import triton.language as tl
 

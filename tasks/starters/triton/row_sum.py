@@ -1,4 +1,7 @@
-"""row_sum: out[i] = sum_j x[i, j]; one program per row, BLOCK-wide chunks accumulated in fp32."""
+"""row_sum: out[i] = sum_j x[i, j]; one program per row, BLOCK-wide chunks accumulated in fp32.
+
+AMD (rocm-triton, wavefront 64): the same file; num_warps counts 64-lane wavefronts (gfx942, N = 1024:
+23 VGPRs, 8 waves/SIMD). No dot."""
 import triton
 import triton.language as tl
 

@@ -1,5 +1,9 @@
 """softmax: one program per row; rows that fit one block are read once (max, exp, sum in registers),
-longer rows take three passes over BLOCK-wide chunks (max, sum of exp, write)."""
+longer rows take three passes over BLOCK-wide chunks (max, sum of exp, write).
+
+AMD (rocm-triton, wavefront 64): the same file; num_warps counts 64-lane wavefronts there, so a lane
+holds half as many elements of the row as on NVIDIA (gfx942, N = 1024: 20 VGPRs, 8 waves/SIMD). No
+dot."""
 import triton
 import triton.language as tl
 

@@ -1,4 +1,7 @@
-"""vector_add: out = x + y, one program per BLOCK elements, masked tail."""
+"""vector_add: out = x + y, one program per BLOCK elements, masked tail.
+
+AMD (rocm-triton, wavefront 64): the same file; 4 warps = 4 wavefronts of 64 lanes, 4 fp32 per lane
+(one 16-byte load); gfx942: 12 VGPRs, 8 waves/SIMD. No dot, so no matrix_instr_nonkdim."""
 import triton
 import triton.language as tl
 
