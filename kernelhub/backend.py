@@ -59,13 +59,19 @@ class KernelArgs:
 
 @dataclass
 class TimingPolicy:
-    """How to time: warm-up, repetitions bounded by count and a time budget, cache flush."""
+    """How to time: warm-up, repetitions bounded by count and a time budget, cache flush.
+
+    Long calls (a 2048^3 matmul on a CPU takes seconds) would make ``min_reps`` cost minutes: once
+    ``long_budget_factor`` x ``budget_s`` has passed, ``long_min_reps`` samples are enough, and a
+    warm-up call that alone outlasts the budget ends the warm-up."""
 
     warmup: int = 3
     min_reps: int = 10
     max_reps: int = 200
     budget_s: float = 0.5
     flush_cache: bool = True
+    long_min_reps: int = 3
+    long_budget_factor: float = 10.0
 
     @classmethod
     def quick(cls) -> "TimingPolicy":
@@ -88,7 +94,10 @@ def repeat_timed(call: Callable[[], float | None], policy: TimingPolicy, clock: 
     the call's own device seconds where it returns them (else host seconds), and the host
     wall time of the same repetitions."""
     for _ in range(policy.warmup):
+        w0 = clock()
         call()
+        if clock() - w0 > policy.budget_s:
+            break
     samples: list[float] = []
     host: list[float] = []
     start = clock()
@@ -100,7 +109,10 @@ def repeat_timed(call: Callable[[], float | None], policy: TimingPolicy, clock: 
         h1 = clock()
         host.append(h1 - h0)
         samples.append(dev if dev is not None else h1 - h0)
-        if len(samples) >= policy.min_reps and clock() - start >= policy.budget_s:
+        elapsed = clock() - start
+        if len(samples) >= policy.min_reps and elapsed >= policy.budget_s:
+            break
+        if len(samples) >= policy.long_min_reps and elapsed >= policy.budget_s * policy.long_budget_factor:
             break
     return samples, host
 

@@ -1,0 +1,39 @@
+"""The one timing loop's stopping rules, on a fake clock."""
+
+from __future__ import annotations
+
+from kernelhub.backend import TimingPolicy, repeat_timed
+
+
+def _fake(seconds_per_call: float):
+    now = [0.0]
+    calls = [0]
+
+    def clock() -> float:
+        return now[0]
+
+    def call() -> None:
+        calls[0] += 1
+        now[0] += seconds_per_call
+
+    return clock, call, calls
+
+
+def test_short_calls_take_min_reps_and_the_budget() -> None:
+    clock, call, calls = _fake(0.001)
+    samples, host = repeat_timed(call, TimingPolicy(), clock, lambda: None)
+    assert len(samples) == TimingPolicy().max_reps == 200  # 0.2 s: max_reps ends it before the budget
+    assert calls[0] == 3 + 200
+
+
+def test_long_calls_stop_after_long_min_reps() -> None:
+    clock, call, calls = _fake(2.0)  # a 2 s call: min_reps=10 would cost 26 s with warm-up
+    samples, host = repeat_timed(call, TimingPolicy(), clock, lambda: None)
+    assert calls[0] == 1 + 3          # one warm-up call outlasting the budget is enough warm-up
+    assert samples == host == [2.0, 2.0, 2.0]  # 6 s > 10 x 0.5 s budget after 3 samples
+
+
+def test_medium_calls_still_reach_min_reps() -> None:
+    clock, call, calls = _fake(0.1)
+    samples, _ = repeat_timed(call, TimingPolicy(), clock, lambda: None)
+    assert len(samples) == 10 and calls[0] == 13
