@@ -11,6 +11,7 @@ Compiled code objects persist across processes in :mod:`kernelhub_rocm.cache`, k
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import os
 import re
 import tempfile
@@ -34,12 +35,14 @@ class Artifact:
     signature: Signature
     arch: str
     asm_path: str
+    cupy_artifact: Any = None  # the cuda backend's view of this code object, on a ROCm host
 
 
 def arch_option(cand: Candidate, display: str) -> tuple[targets.Target | None, Diagnostic | None]:
     """The candidate option ``arch`` as a Target, or a diagnostic naming the known ones."""
-    try:
-        return targets.target(cand.options.get("arch")), None
+    here = [a for a in device.gpu_archs() if a in targets.targets()]
+    try:  # default: this host's AMD GPU where there is one, else the table's default target
+        return targets.target(cand.options.get("arch") or (here[0] if here else None)), None
     except targets.UnknownTarget as e:
         return None, Diagnostic(severity=Severity.error, file=display, message=f"candidate option arch: {e}")
 
@@ -48,22 +51,44 @@ class RocmHipBackend(Backend):
     name = "rocm-hip"
     languages = ("hip",)
     description = "HIP C++ kernels (extern \"C\" __global__) with //! launch directives for AMD CDNA (gfx942, gfx90a)"
-    timing_method = "not timed: no AMD GPU run path"
+    timing_method = "HIP events around the directive launches (cupy's ROCm build), on a ROCm host only"
     device_time = True
+    cap_address_space = False  # the ROCm runtime reserves address space per device
 
     def __init__(self) -> None:
         self._tmp: str | None = None
         self._cache: dict[str, Compiled] = {}
+        self._runner: Any = None
+
+    def _run_blocker(self) -> str | None:
+        """Why code objects cannot run here, or None on a ROCm host with cupy's ROCm build."""
+        if not device.gpu_present():
+            return device.no_gpu_reason()
+        if importlib.util.find_spec("cupy") is None:
+            return (f"AMD GPU present ({', '.join(device.gpu_archs())}) but cupy is not installed "
+                    "(pip install cupy-rocm-<version>: it loads HIP code objects and times with HIP events)")
+        return None
 
     def _no_run(self) -> str:
-        why = device.no_gpu_reason() if not device.gpu_present() else \
-            f"AMD GPU present ({', '.join(device.gpu_archs())}) but the HIP run path is not written yet"
-        return why + "; compile-only (AMDGCN code object, resource report, occupancy, instruction summary)"
+        return ((self._run_blocker() or "")
+                + "; compile-only (AMDGCN code object, resource report, occupancy, instruction summary)")
+
+    def _gpu(self) -> Any:
+        """The cuda backend's cupy run path, reused rather than copied: on cupy's ROCm build
+        ``RawModule`` loads a HIP code object as it loads a cubin, and its events are HIP events."""
+        if self._runner is None:
+            from kernelhub_cuda.backend import CudaBackend
+            self._runner = CudaBackend()
+            self._runner.gpu = True
+        return self._runner
 
     def probe(self) -> Availability:
         gone = hiptool.missing()
         if gone:
             return Availability(compile=False, run=False, time=False, reasons={m: gone for m in ("compile", "run", "time")})
+        if self._run_blocker() is None:
+            return Availability(compile=True, run=True, time=True, notes=[
+                f"AMD GPU(s): {', '.join(device.gpu_archs())}; toolchain: {hiptool.version()}"])
         why = self._no_run()
         return Availability(compile=True, run=False, time=False, reasons={"run": why, "time": why},
                             notes=[f"toolchain: {hiptool.version()}; targets {', '.join(targets.targets())} "
@@ -71,12 +96,15 @@ class RocmHipBackend(Backend):
 
     def device_info(self) -> DeviceInfo:
         t = targets.target(None)
-        return DeviceInfo(name=f"{t.product} [{t.arch}] (compile-only: no AMD GPU here)", kind="gpu",
+        here = "" if self._run_blocker() is None else " (compile-only: no AMD GPU here)"
+        return DeviceInfo(name=f"{t.product} [{t.arch}]{here}", kind="gpu",
                           peak_flops_per_s=t.peak_flops_per_s.get("fp32_vector"), peak_bytes_per_s=t.peak_bytes_per_s,
                           peaks_measured=False, detail={"target": t.summary(), "peak_method": t.peaks_source})
 
     def version_key(self) -> str:
-        return hiptool.version()
+        """The toolchain and the default target (this host's GPU where there is one): a candidate
+        without an ``arch`` option compiles for a different target on a ROCm host."""
+        return f"{hiptool.version()}:{','.join(device.gpu_archs()) or targets.DEFAULT_ARCH}"
 
     def compile(self, candidate: Candidate, signature: Signature) -> Compiled:
         t0 = time.perf_counter()
@@ -112,11 +140,13 @@ class RocmHipBackend(Backend):
             result = CompileResult.model_validate(data).model_copy(update={"cached": True})
             plan = parse_launches(cand.source, cand.filename)
             asm = (d / "cand.s").read_text()
-            targets.target(cand.options.get("arch"))
         except (OSError, ValueError, LaunchError):
             return None
+        t, _ = arch_option(cand, cand.filename)
+        if t is None:
+            return None
         art = Artifact(code_object=str(d / "cand.hsaco"), asm=asm, plan=plan, signature=sig,
-                       arch=targets.target(cand.options.get("arch")).arch, asm_path=str(d / "cand.s"))
+                       arch=t.arch, asm_path=str(d / "cand.s"))
         return Compiled(result, art, str(d / "cand.hip"))
 
     def _compile(self, cand: Candidate, sig: Signature) -> Compiled:
@@ -178,13 +208,44 @@ class RocmHipBackend(Backend):
             extra_detail["asm"] = {k: amdgcn.kernel_text(asm, k, display, src) for k in plan.kernels}
         prof = profile.build(f"rocm-hip-{t.arch}", t, per, hiptool.version(), extra_detail)
         art = Artifact(code_object=obj, asm=asm, plan=plan, signature=sig, arch=t.arch, asm_path=asm_file)
-        return Compiled(CompileResult(ok=True, diagnostics=diags, profile=prof, log=log, compile_only=True), art, src)
+        return Compiled(CompileResult(ok=True, diagnostics=diags, profile=prof, log=log,
+                                      compile_only=self._run_blocker() is not None), art, src)
 
-    def launch(self, prepared: Any) -> float | None:
-        raise CandidateError(f"cannot run here: {self._no_run()}")
+    # ------------------------------------------------------------ run (ROCm host only)
 
     def prepare(self, artifact: Any, args: Any) -> Any:
-        raise CandidateError(f"cannot run here: {self._no_run()}")
+        if self._run_blocker() is not None:
+            raise CandidateError(f"cannot run here: {self._no_run()}")
+        from kernelhub_cuda.backend import Artifact as CupyArtifact
+        if not device.gpu_archs() or artifact.arch not in device.gpu_archs():
+            raise CandidateError(f"code object is for {artifact.arch}; this host's AMD GPU is "
+                                 f"{', '.join(device.gpu_archs())}: pass the candidate option arch")
+        if artifact.cupy_artifact is None:
+            artifact.cupy_artifact = CupyArtifact(cubin_path=artifact.code_object, plan=artifact.plan,
+                                                  signature=artifact.signature, arch=0, resources={})
+        return self._gpu().prepare(artifact.cupy_artifact, args)
+
+    def launch(self, prepared: Any) -> float | None:
+        if self._run_blocker() is not None:
+            raise CandidateError(f"cannot run here: {self._no_run()}")
+        return self._gpu().launch(prepared)
+
+    def fetch(self, prepared: Any) -> dict[str, Any]:
+        return self._gpu().fetch(prepared)
+
+    def release(self, prepared: Any) -> None:
+        self._gpu().release(prepared)
+
+    def healthy(self) -> bool:
+        return self._runner.healthy() if self._runner is not None else True
+
+    def flush_cache(self) -> None:
+        return self._gpu().flush_cache() if self._run_blocker() is None else super().flush_cache()
+
+    def time_reference(self, task, arrays, shape, policy, clock):
+        if self._run_blocker() is None:
+            return self._gpu().time_reference(task, arrays, shape, policy, clock)
+        return super().time_reference(task, arrays, shape, policy, clock)
 
 
 def _resource_warnings(found: dict[str, dict[str, Any]], plan: LaunchPlan, display: str) -> list[Diagnostic]:
