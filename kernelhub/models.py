@@ -107,7 +107,8 @@ class Task(_Model):
     generator: str | None = Field(default=None, description="'module:function'; default: standard normal")
     framework_references: dict[str, str] = Field(
         default={}, description="framework -> 'module:function' (e.g. torch eager), the baseline a GPU "
-        "backend times on its device; called like the NumPy reference, with that framework's tensors")
+        "backend times on its device; called like the NumPy reference, with that framework's tensors. "
+        "'numpy' replaces the reference as the host baseline where the reference is no fair one")
     reference_precision: Literal["float64", "native"] = "float64"
     seeds_per_shape: int = Field(default=2, ge=1)
     tags: list[str] = []

@@ -19,6 +19,12 @@ def matmul_fp16(A, B, M, N, K):
     return np.matmul(A, B)
 
 
+def matmul_fp16_host(A, B, M, N, K):
+    """The host baseline: what a NumPy user writes for a half GEMM (BLAS sgemm on upcast copies);
+    NumPy's own float16 matmul has no BLAS path and takes half a minute at 2048^3."""
+    return (A.astype(np.float32) @ B.astype(np.float32)).astype(np.float16)
+
+
 TASKS = [
     Task(
         name="matmul_fp16", category="matmul",
@@ -38,6 +44,6 @@ TASKS = [
                         {"M": 129, "N": 7, "K": 3001}, {"M": 513, "N": 2048, "K": 1536}],
         tolerances=F16_ACCUM, flops="2 * M * N * K", bytes="2 * (M * K + K * N + M * N)",
         reference="tasks.matmul_lowp:matmul_fp16", tags=["compute-bound", "blas3", "fp16", "tensor-core"],
-        framework_references={"torch": "tasks.torch_refs:matmul_fp16"},
+        framework_references={"torch": "tasks.torch_refs:matmul_fp16", "numpy": "tasks.matmul_lowp:matmul_fp16_host"},
     ),
 ]
