@@ -60,6 +60,17 @@ def _signal_name(code: int) -> str:
         return f"signal {-code}"
 
 
+def apply_own_limits(address_space: int, isolate_network: bool) -> None:
+    """The worker's limits, set by the worker process itself before it serves anything: no core
+    dumps, an address-space cap (0: none), and a network namespace of its own (best effort; the
+    worker's ping reports whether it took)."""
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    if address_space:
+        resource.setrlimit(resource.RLIMIT_AS, (address_space, address_space))
+    if isolate_network:
+        ctypes.CDLL(None, use_errno=True).unshare(CLONE_NEWNET)
+
+
 class Worker:
     """One warm worker process hosting one backend."""
 
@@ -81,24 +92,20 @@ class Worker:
 
     # ------------------------------------------------------------ lifecycle
 
-    def _preexec(self) -> None:  # runs in the child, before exec
-        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-        if self.cap_address_space:
-            cap = self.limits.memory_bytes + self.limits.address_space_headroom
-            resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
-        if self.limits.isolate_network:
-            ctypes.CDLL(None, use_errno=True).unshare(CLONE_NEWNET)  # best effort; ping reports it
-
     def start(self) -> None:
         parent, child = socket.socketpair()
         env = dict(self.env_defaults) | dict(os.environ)
         env.update({"PYTHONUNBUFFERED": "1", "TMPDIR": str(self._tmp), "PYTHONDONTWRITEBYTECODE": "1"})
         log = open(self._log, "ab")
         try:
+            cap = self.limits.memory_bytes + self.limits.address_space_headroom if self.cap_address_space else 0
+            # no preexec_fn: Python code between fork and exec can deadlock on a lock another thread of
+            # this (multi-threaded) harness held at the fork; the worker applies its own limits first thing
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", "kernelhub.worker", "--fd", str(child.fileno()), "--backend", self.backend],
+                [sys.executable, "-m", "kernelhub.worker", "--fd", str(child.fileno()), "--backend", self.backend,
+                 "--address-space", str(cap)] + (["--isolate-network"] if self.limits.isolate_network else []),
                 stdin=subprocess.PIPE, stdout=log, stderr=log, pass_fds=(child.fileno(),),
-                cwd=self._tmp, env=env, start_new_session=True, preexec_fn=self._preexec)
+                cwd=self._tmp, env=env, start_new_session=True)
         finally:
             log.close()
             child.close()

@@ -209,7 +209,11 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--fd", type=int, required=True)
     parser.add_argument("--backend", required=True)
+    parser.add_argument("--address-space", type=int, default=0, help="RLIMIT_AS in bytes (0: none)")
+    parser.add_argument("--isolate-network", action="store_true")
     a = parser.parse_args()
+    from kernelhub.isolation import apply_own_limits
+    apply_own_limits(a.address_space, a.isolate_network)
     key = bytes.fromhex(sys.stdin.readline().strip())
     sys.stdin.close()
     sock = socket.socket(fileno=a.fd)
