@@ -73,16 +73,25 @@ def _tick(v: float) -> str:
 # ---------------------------------------------------------------- tables
 
 
+def _correct_text(g: GroupMetrics) -> tuple[str, str]:
+    """(text, css class) of a group's 'tasks correct' cell: a compile-only backend ran nothing by
+    design, which is neither a failure nor a success."""
+    compiled = g.statuses.get(Status.compile_only.value, 0)
+    if g.correct == 0 and compiled:
+        return f"{compiled} compiled (compile-only)", "x"
+    return f"{g.correct}/{g.jobs}", ("good" if g.correct == g.jobs else ("bad" if g.correct == 0 else "x"))
+
+
 def _summary_table(groups: list[GroupMetrics]) -> str:
     head = ("<tr><th class=l>backend</th><th class=l>device</th><th>tasks correct</th><th>geomean speedup</th>"
             + "".join(f"<th>fast<sub>{p:g}</sub></th>" for p in FAST_P)
             + "<th>median roofline fraction</th></tr>")
     rows = []
     for g in groups:
-        cls = "good" if g.correct == g.jobs else ("bad" if g.correct == 0 else "")
+        text, cls = _correct_text(g)
         rows.append(
             f"<tr><td class=l>{escape(g.backend)}</td><td class=l>{escape(g.device)}</td>"
-            f"<td class={cls or 'x'}>{g.correct}/{g.jobs}</td><td>{_na(_x(g.geomean_speedup))}</td>"
+            f"<td class={cls}>{text}</td><td>{_na(_x(g.geomean_speedup))}</td>"
             + "".join(f"<td>{_na(_pct(g.fast_p[p]))}</td>" for p in FAST_P)
             + f"<td>{_na(_pct(g.roofline_fraction))}</td></tr>")
     return f"<table>{head}{''.join(rows)}</table>"
@@ -311,7 +320,7 @@ def render_markdown(evals: list[Evaluation], title: str = "kernelhub benchmark r
              + " | ".join(f"fast_{p:g}" for p in FAST_P) + " | median roofline fraction |",
              "|---|---|---:|---:|" + "---:|" * len(FAST_P) + "---:|"]
     for g in groups:
-        lines.append(f"| {g.backend} | {g.device} | {g.correct}/{g.jobs} | {_x(g.geomean_speedup)} | "
+        lines.append(f"| {g.backend} | {g.device} | {_correct_text(g)[0]} | {_x(g.geomean_speedup)} | "
                      + " | ".join(_pct(g.fast_p[p]) for p in FAST_P) + f" | {_pct(g.roofline_fraction)} |")
     tasks = sorted({e.task for e in evals})
     lines += ["", "## Speedup per task", "", "| task | " + " | ".join(g.label for g in groups) + " |",
