@@ -62,3 +62,17 @@ def isa_sims_evaluator(**options) -> Iterator[Evaluator]:
         else:
             os.environ["KERNELHUB_PLUGINS"] = old
         plugins.reset_registry()
+
+
+class SemanticsCoverage:
+    """Which ISA instructions a test module checks against NumPy: ``@covers("vadd", ...)`` on a test
+    records them, and ``covers.covered`` lets an enumerating test fail for any table row left out."""
+
+    def __init__(self) -> None:
+        self.covered: set[str] = set()
+
+    def __call__(self, *mnemonics: str):
+        def mark(fn):
+            self.covered.update(mnemonics)
+            return fn
+        return mark

@@ -16,7 +16,7 @@ from isa_sims.core.asm import AsmError, Assembler, f32_bits
 from isa_sims.mesh import sim
 from isa_sims.mesh.backend import Machine, MeshBackend
 from isa_sims.mesh.isa import CONFIGS, MESH_ISA
-from conftest import isa_sims_evaluator, small_task
+from conftest import SemanticsCoverage, isa_sims_evaluator, small_task
 
 CFG = CONFIGS["default"]
 
@@ -55,15 +55,8 @@ def _lmem(*arrays):
 # Every row of the ISA table must be claimed by at least one test below through @covers; the
 # enumerating test at the end of this section fails for an instruction nobody tests.
 
-COVERED: set[str] = set()
-
-
-def covers(*mnemonics: str):
-    """Record that the decorated test checks the semantics of ``mnemonics`` against NumPy."""
-    def mark(fn):
-        COVERED.update(mnemonics)
-        return fn
-    return mark
+covers = SemanticsCoverage()
+COVERED = covers.covered
 
 
 PROP = settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))

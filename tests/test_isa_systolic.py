@@ -15,7 +15,7 @@ from isa_sims.core.asm import AsmError, Assembler, f32_bits
 from isa_sims.systolic import sim
 from isa_sims.systolic.backend import Machine, SystolicBackend
 from isa_sims.systolic.isa import CONFIGS, LOOM_ISA, replace
-from conftest import isa_sims_evaluator, small_task
+from conftest import SemanticsCoverage, isa_sims_evaluator, small_task
 
 pytest.importorskip("hypothesis", reason="the property-based semantics tests need hypothesis (dev extra)")
 from hypothesis import given, settings, strategies as st  # noqa: E402
@@ -48,14 +48,8 @@ def run(machine, src, greg=None, buf=None, dram=None, regions=None, max_cycles=N
 # Every instruction of the table has a semantics test here; ``covers`` records which, and
 # test_every_instruction_has_a_semantics_test fails when a row of the ISA table has none.
 
-COVERED: set[str] = set()
-
-
-def covers(*mnemonics: str):
-    def mark(fn):
-        COVERED.update(mnemonics)
-        return fn
-    return mark
+covers = SemanticsCoverage()
+COVERED = covers.covered
 
 
 MACHINE = Machine(CFG)

@@ -15,7 +15,7 @@ from isa_sims.core.asm import AsmError, Assembler, f32_bits
 from isa_sims.vdsp import sim
 from isa_sims.vdsp.backend import Machine, VdspBackend
 from isa_sims.vdsp.isa import CONFIGS, VDSP_ISA, replace
-from conftest import isa_sims_evaluator, small_task
+from conftest import SemanticsCoverage, isa_sims_evaluator, small_task
 
 pytest.importorskip("hypothesis", reason="the property-based semantics tests need hypothesis (dev extra)")
 from hypothesis import HealthCheck, given, settings, strategies as st  # noqa: E402
@@ -49,14 +49,8 @@ def run(machine, src, sreg=None, spad=None, dram=None, regions=None, max_cycles=
 # instruction cannot go untested). Property-based (hypothesis): random operands, vector lengths,
 # addresses and transfer geometries, each run on the simulator and compared with NumPy / Python.
 
-COVERED: set[str] = set()
-
-
-def covers(*mnemonics: str):
-    def mark(fn):
-        COVERED.update(mnemonics)
-        return fn
-    return mark
+covers = SemanticsCoverage()
+COVERED = covers.covered
 
 
 @functools.lru_cache(maxsize=1)
