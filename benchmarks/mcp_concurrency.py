@@ -51,11 +51,12 @@ def _wait_port(proc: subprocess.Popen, port: int, deadline: float) -> None:
 
 
 def _candidates(n: int) -> list[tuple[str, str]]:
+    from kernelhub.agent.scripted import misspell
     out = []
     for i in range(n):
         src = f"# call {i}\n" + STARTER
         if i % 2:
-            src = src.replace("vplus  v0, v0, v1", "vplsu  v0, v0, v1", 1)
+            src = misspell(src)
         out.append((src, "compile_error" if i % 2 else "correct"))
     return out
 

@@ -14,10 +14,11 @@ import pytest
 mcp = pytest.importorskip("mcp", reason="the MCP SDK is not installed: pip install 'kernelhub[agent]'")
 anyio = pytest.importorskip("anyio")
 from mcp import Client, StdioServerParameters  # noqa: E402
+from kernelhub.agent.scripted import misspell  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 STARTER = (ROOT / "isa_sims/vdsp/starters/vector_add.s").read_text()
-BROKEN = STARTER.replace("vplus  v0, v0, v1", "vplsu  v0, v0, v1", 1)  # a typo on one line
+BROKEN = misspell(STARTER)  # a typo on one line
 TASK = "agent_tiny_add"  # tests/test_agent_plugin.py: vector_add with small shapes
 
 

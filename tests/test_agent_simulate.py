@@ -13,6 +13,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 pytest.importorskip("numba", reason="the simulators need numba: pip install numba")
 
 from kernelhub.agent.tools import ArgumentError, EvaluatorPool, KernelTools  # noqa: E402
+from kernelhub.agent.scripted import misspell  # noqa: E402
 
 TASK = "agent_tiny_add"
 STARTER = (ROOT / "isa_sims/vdsp/starters/vector_add.s").read_text()
@@ -69,7 +70,7 @@ def test_mesh_tile_window(kt) -> None:
 
 
 def test_compile_error_and_bad_arguments(kt) -> None:
-    bad = kt.simulate(TASK, "vdsp", STARTER.replace("vplus  v0, v0, v1", "vplsu  v0, v0, v1", 1))
+    bad = kt.simulate(TASK, "vdsp", misspell(STARTER))
     assert not bad.ok and bad.diagnostics and "vplsu" in bad.diagnostics[0].message
     for kw, arg in (({"backend": "numpy"}, "backend"), ({"shape": 9}, "shape"), ({"shape": {"m": 3}}, "shape"),
                     ({"window": 0}, "window"), ({"cycle": -1}, "cycle")):

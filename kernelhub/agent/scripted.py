@@ -8,6 +8,7 @@ Run it: ``python -m kernelhub.agent.scripted [--task TASK] [--backend vdsp]``.
 from __future__ import annotations
 
 import argparse
+import re
 from pathlib import Path
 
 STARTER = Path(__file__).resolve().parents[2] / "isa_sims" / "vdsp" / "starters" / "vector_add.s"
@@ -52,12 +53,20 @@ add:    vlen   s15, s13
 """
 
 
+def misspell(source: str, mnemonic: str = "vplus", wrong: str = "vplsu") -> str:
+    """``source`` with its first ``mnemonic`` misspelt: a compile error on a known line."""
+    out, n = re.subn(rf"\b{re.escape(mnemonic)}\b", wrong, source, count=1)
+    if not n:
+        raise ValueError(f"the source has no {mnemonic!r} to misspell")
+    return out
+
+
 def policy(task: str = "vector_add") -> list[tuple[str, str]]:
     """(what this turn tries, candidate source): broken -> wrong -> naive -> tuned."""
     if task not in ("vector_add", "agent_tiny_add"):
         raise ValueError(f"the scripted agent knows vector_add only, not {task!r}")
     tuned = STARTER.read_text()
-    broken = NAIVE.replace("vplus  v0, v0, v1", "vplsu  v0, v0, v1")          # a typo: compile error
+    broken = misspell(NAIVE)                                                   # a typo: compile error
     wrong = NAIVE.replace("        iplus  s7, s7, s10\n", "")                  # forgets to advance `out`
     return [("typo in a mnemonic", broken), ("forgets to advance the output pointer", wrong),
             ("naive: one tile at a time, no overlap", NAIVE), ("tuned: double-buffered DMA", tuned)]
