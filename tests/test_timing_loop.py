@@ -29,7 +29,7 @@ def test_short_calls_take_min_reps_and_the_budget() -> None:
 def test_long_calls_stop_after_long_min_reps() -> None:
     clock, call, calls = _fake(2.0)  # a 2 s call: min_reps=10 would cost 26 s with warm-up
     samples, host = repeat_timed(call, TimingPolicy(), clock, lambda: None)
-    assert calls[0] == 1 + 3          # one warm-up call outlasting the budget is enough warm-up
+    assert calls[0] == 2 + 3          # two warm-up calls outlasting the budget are enough warm-up
     assert samples == host == [2.0, 2.0, 2.0]  # 6 s > 10 x 0.5 s budget after 3 samples
 
 
