@@ -13,7 +13,6 @@ own candidate should get (status and candidate_hash). Bounded: the whole run is 
 from __future__ import annotations
 
 import argparse
-import hashlib
 import os
 import socket
 import subprocess
