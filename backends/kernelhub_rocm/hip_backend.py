@@ -61,7 +61,14 @@ class RocmHipBackend(Backend):
         self._runner: Any = None
 
     def _run_blocker(self) -> str | None:
-        """Why code objects cannot run here, or None on a ROCm host with cupy's ROCm build."""
+        """Why code objects cannot run here, or None on a ROCm host with cupy's ROCm build. Decided
+        once per process: launch and flush_cache ask on every timed repetition, and the answer
+        (a KFD topology read and a module lookup) does not change while the worker lives."""
+        if not hasattr(self, "_blocker"):
+            self._blocker = self._find_run_blocker()
+        return self._blocker
+
+    def _find_run_blocker(self) -> str | None:
         if not device.gpu_present():
             return device.no_gpu_reason()
         if importlib.util.find_spec("cupy") is None:
@@ -225,9 +232,7 @@ class RocmHipBackend(Backend):
                                                   signature=artifact.signature, arch=0, resources={})
         return self._gpu().prepare(artifact.cupy_artifact, args)
 
-    def launch(self, prepared: Any) -> float | None:
-        if self._run_blocker() is not None:
-            raise CandidateError(f"cannot run here: {self._no_run()}")
+    def launch(self, prepared: Any) -> float | None:  # only ever given what prepare (gated) returned
         return self._gpu().launch(prepared)
 
     def fetch(self, prepared: Any) -> dict[str, Any]:
