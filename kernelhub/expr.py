@@ -17,6 +17,11 @@ _BINOPS = {
     ast.Div: operator.truediv, ast.FloorDiv: operator.floordiv, ast.Mod: operator.mod,
     ast.Pow: operator.pow,
 }
+#: comparisons (``K % 8 == 0``) evaluate to 1 or 0, for conditions such as a launch's ``when:``
+_CMPOPS = {
+    ast.Eq: operator.eq, ast.NotEq: operator.ne, ast.Lt: operator.lt, ast.LtE: operator.le,
+    ast.Gt: operator.gt, ast.GtE: operator.ge,
+}
 
 
 def _cdiv(a: int, b: int) -> int:
@@ -62,6 +67,19 @@ def _eval(node: ast.AST, env: Mapping[str, float | int], src: str) -> float | in
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
         v = _eval(node.operand, env, src)
         return -v if isinstance(node.op, ast.USub) else v
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
+        return int(not _eval(node.operand, env, src))
+    if isinstance(node, ast.Compare) and all(type(op) in _CMPOPS for op in node.ops):
+        left = _eval(node.left, env, src)
+        for op, comp in zip(node.ops, node.comparators):
+            right = _eval(comp, env, src)
+            if not _CMPOPS[type(op)](left, right):
+                return 0
+            left = right
+        return 1
+    if isinstance(node, ast.BoolOp) and isinstance(node.op, (ast.And, ast.Or)):
+        vals = (_eval(v, env, src) for v in node.values)
+        return int(all(vals) if isinstance(node.op, ast.And) else any(vals))
     if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in FUNCTIONS and not node.keywords:
         return FUNCTIONS[node.func.id](*(_eval(a, env, src) for a in node.args))
     raise ExprError(f"unsupported syntax in expression {src!r}: {ast.dump(node)[:60]}")

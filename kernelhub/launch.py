@@ -8,7 +8,13 @@ comment lines::
     //! global: EXPR[, EXPR[, EXPR]]      global size (OpenCL NDRange; CUDA: total threads)
     //! local: EXPR[, ...] | auto         work-group size (default auto)
     //! args: a, b, out, n, local(float32, 256)
+    //! when: CONDITION                   run this launch only where it holds (e.g. K % 8 == 0)
     //! scratch: NAME DTYPE COUNT-EXPR    device-only global buffer, whole candidate
+
+CUDA candidates may also pass ``tensormap(ARRAY, BOX..., swizzle=S)`` in ``args:``: a Hopper TMA
+descriptor (CUtensorMap) over a signature array, built on the host for each call; other backends
+reject it. ``when:`` lets a candidate pair such a fast path with a general one (TMA needs 16-byte
+aligned rows): launches whose condition is false are skipped, and a shape where none runs is an error.
 
 Expressions are :mod:`kernelhub.expr` expressions over the signature's shape
 symbols and params. This module is pure (no platform import): ``parse_launches``
@@ -36,11 +42,15 @@ import numpy as np
 from kernelhub import expr
 from kernelhub.models import Diagnostic, Severity, Signature
 
-DIRECTIVES = ("kernel", "global", "local", "args", "scratch")
+DIRECTIVES = ("kernel", "global", "local", "args", "when", "scratch")
 _PREFIX = re.compile(r"^(\s*)//!")
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _ALLOWED_NODES = (ast.BinOp, ast.UnaryOp, ast.Name, ast.Load, ast.Add, ast.Sub, ast.Mult, ast.Div,
-                  ast.FloorDiv, ast.Mod, ast.Pow, ast.USub, ast.UAdd, ast.Call, ast.Constant)
+                  ast.FloorDiv, ast.Mod, ast.Pow, ast.USub, ast.UAdd, ast.Call, ast.Constant,
+                  ast.Compare, ast.Eq, ast.NotEq, ast.Lt, ast.LtE, ast.Gt, ast.GtE, ast.BoolOp, ast.And,
+                  ast.Or, ast.Not)
+#: TMA swizzle modes (bytes of one swizzle span; 0 = none) that ``tensormap(...)`` accepts
+TMA_SWIZZLES = (0, 32, 64, 128)
 
 #: dtype spellings accepted in ``local(...)`` and ``scratch:``; OpenCL C names map to NumPy's.
 DTYPE_ALIASES: dict[str, str] = {
@@ -94,14 +104,17 @@ class Expr:
 
 @dataclass(frozen=True)
 class LaunchArg:
-    """One entry of ``args:``: a name (array, param or scratch) or ``local(DTYPE, COUNT)``."""
+    """One entry of ``args:``: a name (array, param or scratch), ``local(DTYPE, COUNT)`` or
+    ``tensormap(ARRAY, BOX..., swizzle=S)`` (CUDA only)."""
 
-    kind: Literal["name", "local"]
+    kind: Literal["name", "local", "tensormap"]
     where: Where
     name: str = ""
     dtype: str = ""       # local: NumPy dtype of one element (vector types widen itemsize)
     width: int = 1        # local: vector width (float4 -> 4)
     count: Expr | None = None
+    box: tuple[Expr, ...] = ()  # tensormap: box extent per array dimension, outermost first
+    swizzle: int = 0            # tensormap: swizzle span in bytes (0 = none)
 
 
 @dataclass
@@ -114,6 +127,7 @@ class Launch:
     local_where: Where | None = None
     args: list[LaunchArg] | None = None   # None: inputs, outputs, params in signature order
     args_where: Where | None = None
+    when: Expr | None = None              # None: always runs
 
 
 @dataclass(frozen=True)
@@ -138,9 +152,10 @@ class ResolvedArg:
 
     kind: 'input' / 'output' (signature arrays), 'scratch' (device-only buffer),
     'param' (scalar, ``value`` is a NumPy scalar of the Param dtype), 'local'
-    (``nbytes`` of __local memory)."""
+    (``nbytes`` of __local memory), 'tensormap' (a TMA descriptor over array ``name``;
+    ``value`` is (box extents outermost first, swizzle bytes))."""
 
-    kind: Literal["input", "output", "scratch", "param", "local"]
+    kind: Literal["input", "output", "scratch", "param", "local", "tensormap"]
     name: str = ""
     dtype: str = ""
     value: Any = None
@@ -167,6 +182,8 @@ class LaunchPlan:
     launches: list[Launch]
     scratch: list[Scratch] = field(default_factory=list)
     warnings: list[Diagnostic] = field(default_factory=list)
+    #: names the backend binds beside the shape symbols (the cuda backend's ``sm``, e.g. 90)
+    symbols: tuple[str, ...] = ()
 
     @property
     def kernels(self) -> list[str]:
@@ -176,7 +193,11 @@ class LaunchPlan:
     def arg_names(self, launch: Launch, signature: Signature) -> list[str]:
         if launch.args is None:
             return _default_names(signature)
-        return [a.name if a.kind == "name" else "local" for a in launch.args]
+        return [a.name if a.kind == "name" else a.kind for a in launch.args]
+
+    @property
+    def tensormap_args(self) -> list[LaunchArg]:
+        return [a for launch in self.launches for a in launch.args or [] if a.kind == "tensormap"]
 
     def missing_kernels(self, defined: Iterable[str], container: str) -> list[Diagnostic]:
         """An error on each directive whose kernel ``defined`` (what the compiled ``container`` holds)
@@ -199,7 +220,7 @@ class LaunchPlan:
         diags: list[Diagnostic] = list(self.warnings)
         arrays = {t.name for t in signature.inputs + signature.outputs}
         params = {p.name for p in signature.params}
-        symbols = signature.symbols() | params
+        symbols = signature.symbols() | params | set(self.symbols)
         scratch = {s.name for s in self.scratch}
         for s in self.scratch:
             if s.name in arrays | params:
@@ -212,11 +233,23 @@ class LaunchPlan:
             seen.add(s.name)
         exprs: list[Expr] = [s.count for s in self.scratch]
         used: set[str] = set()
+        dims = {t.name: t.dims for t in signature.inputs + signature.outputs}
         for launch in self.launches:
-            exprs += launch.global_size + (launch.local_size or [])
+            exprs += launch.global_size + (launch.local_size or []) + ([launch.when] if launch.when else [])
             for a in launch.args or []:
                 if a.kind == "local":
                     exprs.append(a.count)  # type: ignore[arg-type]
+                    continue
+                if a.kind == "tensormap":
+                    exprs += a.box
+                    if a.name not in dims:
+                        diags.append(a.where.diagnostic(
+                            f"tensormap: {a.name!r} is not an input or output array; known: {sorted(dims)}"))
+                    elif len(a.box) != len(dims[a.name]):
+                        diags.append(a.where.diagnostic(
+                            f"tensormap({a.name}, ...) gives {len(a.box)} box extent(s) but {a.name!r} has "
+                            f"{len(dims[a.name])} dimension(s) {list(dims[a.name])}; give one per dimension, "
+                            "outermost first"))
                     continue
                 used.add(a.name)
                 if a.name not in arrays | params | scratch:
@@ -253,6 +286,8 @@ class LaunchPlan:
             _positive(s.count, env, allow_zero=True)
         out: list[ResolvedLaunch] = []
         for launch in self.launches:
+            if launch.when is not None and not _value(launch.when, env):
+                continue
             gsz = tuple(_positive(e, env) for e in launch.global_size)
             lsz = tuple(_positive(e, env) for e in launch.local_size) if launch.local_size else None
             if lsz is not None:
@@ -275,6 +310,9 @@ class LaunchPlan:
                     count = _positive(a.count, env, allow_zero=False)  # type: ignore[arg-type]
                     nbytes = count * np.dtype(a.dtype).itemsize * a.width
                     args.append(ResolvedArg("local", dtype=a.dtype, nbytes=nbytes, where=w))
+                elif a is not None and a.kind == "tensormap":
+                    box = tuple(_positive(e, env) for e in a.box)
+                    args.append(ResolvedArg("tensormap", name=name, value=(box, a.swizzle), where=w))
                 elif name in inputs or name in outputs:
                     args.append(ResolvedArg("input" if name in inputs else "output", name=name, where=w))
                 elif name in scratch:
@@ -285,6 +323,12 @@ class LaunchPlan:
                                             where=w))
             out.append(ResolvedLaunch(launch.kernel, gsz, lsz, tuple(args), launch.where,
                                       launch.local_where, launch.args_where))
+        if not out:
+            conds = [launch.when for launch in self.launches if launch.when is not None]
+            shown = {k: env[k] for k in sorted(set().union(*(expr.names(c.text) for c in conds))) if k in env}
+            raise LaunchError([conds[0].where.diagnostic(
+                f"no launch runs for {shown}: every `when:` condition is false; add a launch whose condition "
+                "covers this case")])
         return out
 
     def scratch_sizes(self, shape_env: Mapping[str, int | float]) -> dict[str, tuple[str, int, int]]:
@@ -302,13 +346,17 @@ def _default_names(signature: Signature) -> list[str]:
             + [p.name for p in signature.params])
 
 
-def _positive(e: Expr, env: Mapping[str, int | float], allow_zero: bool = False) -> int:
+def _value(e: Expr, env: Mapping[str, int | float]) -> int | float:
     try:
-        v = expr.evaluate(e.text, env)
+        return expr.evaluate(e.text, env)
     except expr.ExprError as err:
         raise LaunchError([e.where.diagnostic(str(err))]) from None
     except (TypeError, ValueError, OverflowError) as err:
         raise LaunchError([e.where.diagnostic(f"cannot evaluate {e.text!r}: {err}")]) from None
+
+
+def _positive(e: Expr, env: Mapping[str, int | float], allow_zero: bool = False) -> int:
+    v = _value(e, env)
     if isinstance(v, float):
         if not v.is_integer():
             raise LaunchError([e.where.diagnostic(
@@ -436,12 +484,48 @@ def _parse_args(value: str, where: Where, errors: list[Diagnostic]) -> list[Laun
             if count is None:
                 return None
             out.append(LaunchArg("local", w, dtype=dt[0], width=dt[1], count=count))
+            continue
+        m = re.fullmatch(r"tensormap\s*\((.*)\)", text, re.S)
+        if m:
+            arg = _parse_tensormap(m.group(1), col + text.index("(") + 1, w, errors)
+            if arg is None:
+                return None
+            out.append(arg)
         elif _IDENT.match(text):
             out.append(LaunchArg("name", w, name=text))
         else:
-            errors.append(w.diagnostic(f"args: {text!r} is neither a name nor local(DTYPE, COUNT)"))
+            errors.append(w.diagnostic(f"args: {text!r} is neither a name, local(DTYPE, COUNT) nor "
+                                       "tensormap(ARRAY, BOX..., swizzle=S)"))
             return None
     return out
+
+
+def _parse_tensormap(inner_text: str, col: int, w: Where, errors: list[Diagnostic]) -> LaunchArg | None:
+    """``tensormap(ARRAY, BOX..., swizzle=S)``: box extents outermost first (as the array's shape)."""
+    usage = "expected tensormap(ARRAY, BOX0[, BOX1...][, swizzle=0|32|64|128]), box extents outermost first"
+    inner = _split_top(inner_text, col)
+    swizzle = 0
+    if inner and inner[-1][0].replace(" ", "").startswith("swizzle="):
+        text, scol = inner.pop()
+        value = text.split("=", 1)[1].strip()
+        if not value.isdigit() or int(value) not in TMA_SWIZZLES:
+            errors.append(w.at(scol).diagnostic(f"tensormap: swizzle must be one of {TMA_SWIZZLES} (bytes), "
+                                                f"got {value!r}"))
+            return None
+        swizzle = int(value)
+    if len(inner) < 2 or not _IDENT.match(inner[0][0]):
+        errors.append(w.diagnostic(f"args: {usage}; got tensormap({inner_text})"))
+        return None
+    if len(inner) - 1 > 5:
+        errors.append(w.diagnostic(f"tensormap: at most 5 box extents (TMA tensors have rank <= 5), got {len(inner) - 1}"))
+        return None
+    box = []
+    for text, bcol in inner[1:]:
+        e = _expr(text, w.at(bcol), errors)
+        if e is None:
+            return None
+        box.append(e)
+    return LaunchArg("tensormap", w, name=inner[0][0], box=tuple(box), swizzle=swizzle)
 
 
 def parse_launches(source: str, filename: str = "candidate") -> LaunchPlan:
@@ -529,6 +613,12 @@ def parse_launches(source: str, filename: str = "candidate") -> LaunchPlan:
                 continue
             cur.args_where = vwhere
             cur.args = _parse_args(value, vwhere, errors)
+        elif key == "when":
+            if cur.when is not None:
+                errors.append(where.diagnostic(f"second `when:` for kernel {cur.kernel!r} "
+                                               f"(first on line {cur.when.where.line}); join them with `and`"))
+                continue
+            cur.when = _expr(value, vwhere, errors)
     if not launches and not errors:
         errors.append(Diagnostic(
             severity=Severity.error, file=filename, line=1, column=1,
@@ -548,13 +638,20 @@ def parse_launches(source: str, filename: str = "candidate") -> LaunchPlan:
     return LaunchPlan(filename=filename, launches=launches, scratch=scratch, warnings=warnings)
 
 
-def checked_plan(source: str, filename: str, signature: Signature) -> tuple[LaunchPlan | None, list[Diagnostic]]:
-    """Parse the directives and check them against the signature: (plan, warnings), or (None, errors)."""
+def checked_plan(source: str, filename: str, signature: Signature, tensormaps: bool = False,
+                 symbols: Iterable[str] = ()) -> tuple[LaunchPlan | None, list[Diagnostic]]:
+    """Parse the directives and check them against the signature: (plan, warnings), or (None, errors).
+    ``tensormaps``: whether the calling backend can pass ``tensormap(...)`` arguments (CUDA on Hopper);
+    ``symbols``: names the backend adds to the shape environment when it resolves the plan."""
     try:
         plan = parse_launches(source, filename)
     except LaunchError as e:
         return None, list(e.diagnostics)
+    plan.symbols = tuple(symbols)
     diags = plan.check(signature)
+    if not tensormaps:
+        diags += [a.where.diagnostic("tensormap(...) arguments are CUDA-only (Hopper TMA descriptors built by "
+                                     "the cuda backend); pass the array itself here") for a in plan.tensormap_args]
     if any(d.severity == Severity.error for d in diags):
         return None, diags
     return plan, diags

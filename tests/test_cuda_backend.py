@@ -108,3 +108,27 @@ def test_nvcc_log_parser_columns():
     src = "a\nb\n  out[i] = x[i] +* ;\n  int u;\n"
     d = parse_compiler_log(log, "cand.cu", src, compiled_as=["/tmp/x/cand.cu"])
     assert [(x.severity.value, x.line, x.column) for x in d] == [("error", 3, 20), ("warning", 4, 7)]
+
+
+def test_tensormap_constraints_named_without_a_gpu():
+    """The TMA rules are checked before the driver sees them (it would only say 'invalid value')."""
+    from kernelhub_cuda.tensormap import problems
+    assert problems(0x10000, (4096, 4096), "float16", (128, 64), 128) == []
+    (p,) = problems(0x10000, (1000, 777), "float16", (128, 64), 128)
+    assert "row stride 1554 bytes" in p and "16" in p
+    assert any("wider than the 64-byte swizzle" in p for p in problems(0x10000, (64, 64), "float16", (64, 64), 64))
+    assert any("not 16-byte aligned" in p for p in problems(0x10008, (64, 64), "float16", (64, 64), 128))
+    assert any("1..256" in p for p in problems(0x10000, (512, 512), "float16", (512, 64), 128))
+
+
+def test_tensormap_param_declared_as_pointer_is_an_error(ev):
+    src = """//! kernel: k
+//! global: 256
+//! local: 256
+//! args: tensormap(A, 128, 64, swizzle=128), B, C, M, N, K
+#include <cuda.h>
+extern "C" __global__ void k(const CUtensorMap *tm, const __half *B, __half *C, long long M, long long N, long long K) {}
+""".replace("#include <cuda.h>", "#include <cuda.h>\n#include <cuda_fp16.h>")
+    r = ev.evaluate("matmul_fp16", cand(src))
+    assert r.status == Status.compile_error
+    assert "__grid_constant__ CUtensorMap" in r.compile.diagnostics[0].message and r.compile.diagnostics[0].line == 4

@@ -133,3 +133,87 @@ def test_shape_env_binds_dims_from_arrays():
         "params": [{"name": "alpha", "dtype": "float32", "value": 2.0}]})
     env = shape_env(sig, {"a": np.zeros((3, 5)), "c": np.zeros(3)}, {})
     assert env == {"M": 3, "K": 5, "alpha": 2.0}
+
+
+# ---------------------------------------------------------------- when: and tensormap(...)
+
+MATMUL_SIG = __import__("tasks.matmul_lowp", fromlist=["TASKS"]).TASKS[0].signature  # A[M,K], B[K,N] -> C
+
+TWO_PATHS = """\
+//! kernel: fast
+//! when: K % 8 == 0 and N % 8 == 0
+//! global: M * 32
+//! args: tensormap(A, 128, 64, swizzle=128), tensormap(B, 64, 64, swizzle=128), C, M, N, K
+//! kernel: general
+//! when: not (K % 8 == 0 and N % 8 == 0)
+//! global: M * 32
+"""
+
+
+def test_when_picks_one_launch_per_shape():
+    plan = parse_launches(TWO_PATHS, "mm.cu")
+    assert plan.check(MATMUL_SIG) == []
+    (fast,) = plan.resolve(MATMUL_SIG, {"M": 4, "N": 16, "K": 64})
+    assert fast.kernel == "fast"
+    assert [a.kind for a in fast.args] == ["tensormap", "tensormap", "output", "param", "param", "param"]
+    assert fast.args[0].name == "A" and fast.args[0].value == ((128, 64), 128)
+    (general,) = plan.resolve(MATMUL_SIG, {"M": 4, "N": 7, "K": 64})
+    assert general.kernel == "general" and [a.kind for a in general.args][:3] == ["input", "input", "output"]
+
+
+def test_when_that_never_holds_names_the_values():
+    src = TWO_PATHS.replace("//! when: not (K % 8 == 0 and N % 8 == 0)", "//! when: K < 0")
+    with pytest.raises(LaunchError) as info:
+        parse_launches(src, "mm.cu").resolve(MATMUL_SIG, {"M": 4, "N": 7, "K": 64})
+    d = info.value.diagnostics[0]
+    assert d.line == 2 and "no launch runs" in d.message and "'N': 7" in d.message
+
+
+def test_when_unknown_name_and_duplicate():
+    plan = parse_launches(TWO_PATHS.replace("K % 8 == 0 and N", "Q % 8 == 0 and N", 1), "mm.cu")
+    (d,) = [x for x in plan.check(MATMUL_SIG) if x.severity == Severity.error]
+    assert d.line == 2 and "Q" in d.message
+    diags = errors_of(TWO_PATHS.replace("//! global: M * 32\n", "//! global: M * 32\n//! when: M > 1\n", 1))
+    assert "second `when:`" in diags[0].message
+
+
+@pytest.mark.parametrize("arg, needle", [
+    ("tensormap(A, 128, 64, swizzle=100)", "swizzle must be one of"),
+    ("tensormap(A)", "expected tensormap(ARRAY, BOX0"),
+    ("tensormap(A, 1, 2, 3, 4, 5, 6)", "at most 5 box extents"),
+])
+def test_tensormap_syntax_errors(arg, needle):
+    diags = errors_of(TWO_PATHS.replace("tensormap(A, 128, 64, swizzle=128)", arg))
+    assert needle in diags[0].message and diags[0].line == 4
+
+
+@pytest.mark.parametrize("arg, needle", [
+    ("tensormap(A, 128)", "gives 1 box extent(s) but 'A' has 2"),
+    ("tensormap(M, 128, 64)", "not an input or output array"),
+])
+def test_tensormap_checked_against_the_signature(arg, needle):
+    plan = parse_launches(TWO_PATHS.replace("tensormap(A, 128, 64, swizzle=128)", arg), "mm.cu")
+    errs = [d for d in plan.check(MATMUL_SIG) if d.severity == Severity.error]
+    assert errs and needle in errs[0].message and errs[0].line == 4
+
+
+def test_tensormap_is_cuda_only_and_backend_symbols():
+    from kernelhub.launch import checked_plan
+    plan, diags = checked_plan(TWO_PATHS, "mm.cu", MATMUL_SIG)
+    assert plan is None and "CUDA-only" in diags[0].message and diags[0].line == 4
+    src = TWO_PATHS.replace("//! when: K % 8 == 0 and N", "//! when: sm == 90 and K % 8 == 0 and N").replace(
+        "//! when: not (K", "//! when: not (sm == 90 and K")
+    plan, diags = checked_plan(src, "mm.cu", MATMUL_SIG, tensormaps=True)
+    assert plan is None and "'sm'" in diags[0].message  # a backend symbol only where the backend binds it
+    plan, diags = checked_plan(src, "mm.cu", MATMUL_SIG, tensormaps=True, symbols=("sm",))
+    assert plan is not None and not diags
+    (launch,) = plan.resolve(MATMUL_SIG, {"M": 4, "N": 16, "K": 64, "sm": 80})
+    assert launch.kernel == "general"
+
+
+def test_comparisons_and_boolean_operators_evaluate_to_ints():
+    from kernelhub import expr
+    env = {"K": 24, "N": 7}
+    assert expr.evaluate("K % 8 == 0", env) == 1 and expr.evaluate("N % 8 == 0", env) == 0
+    assert expr.evaluate("K % 8 == 0 and N > 3", env) == 1 and expr.evaluate("not N or K < 0", env) == 0
+    assert expr.evaluate("1 <= N < 8", env) == 1 and expr.evaluate("(K >= 24) * 10", env) == 10

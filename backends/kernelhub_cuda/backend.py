@@ -30,7 +30,7 @@ from kernelhub.models import (
     Availability, Candidate, CompileResult, DeviceInfo, Diagnostic, Profile, Severity, Signature, Timing,
 )
 
-from kernelhub_cuda import nvgpu
+from kernelhub_cuda import nvgpu, tensormap
 
 DEFAULT_BLOCK = 256
 #: GPU cycles (~50 us) a one-thread spin kernel keeps the GPU busy before the start event, so the
@@ -141,7 +141,7 @@ class CudaBackend(Backend):
         if cand.language not in (None, *self.languages):
             return fail([Diagnostic(severity=Severity.error, file=display,
                                     message=f"language {cand.language!r} is not supported by backend 'cuda'; use 'cuda'")])
-        plan, diags = checked_plan(cand.source, display, sig)
+        plan, diags = checked_plan(cand.source, display, sig, tensormaps=True, symbols=("sm",))
         if plan is None:
             return fail(diags)
         if self._tmp is None:
@@ -190,7 +190,7 @@ class CudaBackend(Backend):
         import cupy as cp
         import numpy as np
         sig = artifact.signature
-        env = shape_env(sig, args.arrays, args.params)
+        env = shape_env(sig, args.arrays, args.params) | {"sm": artifact.arch}
         try:
             launches = artifact.plan.resolve(sig, env)
             scratch = artifact.plan.scratch_sizes(env)
@@ -219,11 +219,16 @@ class CudaBackend(Backend):
                     shared += a.nbytes  # dynamic shared memory (extern __shared__), not a parameter
                 elif a.kind == "param":
                     values.append(a.value)
+                elif a.kind == "tensormap":
+                    values.append(_tensormap(dev[a.name], a))
                 else:
                     values.append(dev[a.name])
             if shared > 48 * 1024:  # past 48 KiB a kernel's dynamic shared memory must be opted into
                 fns[launch.kernel].max_dynamic_shared_size_bytes = shared
-            calls.append((fns[launch.kernel], grid, block, tuple(values), shared))
+            fn = fns[launch.kernel]
+            if any(isinstance(v, bytes) for v in values):  # a struct by value: cupy cannot pass it
+                fn = tensormap.RawLaunch(fn.kernel.ptr, grid, block, shared, values)  # RawKernel -> CUfunction
+            calls.append((fn, grid, block, tuple(values), shared))
         ev = (cp.cuda.Event(), cp.cuda.Event())
         cp.cuda.Device().synchronize()
         return Prepared(artifact, host, dev, calls, ev)
@@ -234,11 +239,15 @@ class CudaBackend(Backend):
         try:
             self._spin()(( 1,), (1,), (np_int64(SPIN_CYCLES),))  # host launch overhead overlaps GPU work
             start.record()
+            stream = cp.cuda.get_current_stream().ptr
             for fn, grid, block, values, shared in prepared.calls:
-                fn(grid, block, values, shared_mem=shared)
+                if isinstance(fn, tensormap.RawLaunch):
+                    fn(stream)
+                else:
+                    fn(grid, block, values, shared_mem=shared)
             end.record()
             end.synchronize()
-        except cp.cuda.driver.CUDADriverError as e:
+        except (cp.cuda.driver.CUDADriverError, RuntimeError) as e:
             self._sticky_error = str(e)  # CUDA errors from a kernel poison the context: retire the worker
             raise CandidateError(f"CUDA error: {e}") from None
         return cp.cuda.get_elapsed_time(start, end) * 1e-3
@@ -286,6 +295,19 @@ class CudaBackend(Backend):
 # ---------------------------------------------------------------- helpers
 
 
+def _tensormap(array: Any, arg: Any) -> bytes:
+    """The TMA descriptor of a ``tensormap(...)`` argument over a device array, or a CandidateError
+    that names the directive and the broken constraint."""
+    box, swizzle = arg.value
+    try:
+        return tensormap.encode(array.data.ptr, array.shape, array.dtype.name, box, swizzle)
+    except ValueError as e:
+        w = arg.where
+        raise CandidateError(f"{w.file}:{w.line}:{w.column}: tensormap({arg.name}, ...) for shape "
+                             f"{list(array.shape)}: {e}. Guard this launch with `//! when:` (e.g. "
+                             "`K % 8 == 0`) and give a general launch for the other shapes") from None
+
+
 def _nvcc_version() -> str:
     try:
         out = subprocess.run(["nvcc", "--version"], capture_output=True, text=True, timeout=30).stdout
@@ -324,6 +346,12 @@ def _check_params(source: str, display: str, plan: LaunchPlan, sig: Signature) -
                 f"{', '.join(a.name for a in want)} (local(...) entries become dynamic shared memory, not parameters)"))
             continue
         for k, (text, exp) in enumerate(zip(raw, want)):
+            if exp.kind == "tensormap":
+                if "*" in text or "&" in text:
+                    diags.append(where.diagnostic(
+                        f"parameter {k} `{text}` of {launch.kernel!r} receives the TMA descriptor of {exp.name!r} by "
+                        f"value; declare it `const __grid_constant__ CUtensorMap {text.split()[-1].strip('*&')}`"))
+                continue
             if exp.kind != "param":
                 if "*" not in text:
                     diags.append(where.diagnostic(f"parameter {k} `{text}` of {launch.kernel!r} receives the array "

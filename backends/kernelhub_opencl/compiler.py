@@ -83,7 +83,7 @@ def build(ctx: Any, device: Any, source: str | bytes, filename: str, options: li
 
 @dataclass(frozen=True)
 class ExpectedArg:
-    kind: str            # input / output / scratch / param / local
+    kind: str            # input / output / scratch / param / local / tensormap
     name: str
     dtype: str
     where: Where
@@ -96,11 +96,13 @@ def expected_args(plan: LaunchPlan, launch: Launch, signature: Signature) -> lis
     scratch = {s.name: s.dtype for s in plan.scratch}
     where = launch.args_where or launch.where
     out = []
-    entries = ([(n, where) for n in plan.arg_names(launch, signature)] if launch.args is None
-               else [(a.name if a.kind == "name" else "", a.where) for a in launch.args])
-    for name, w in entries:
-        if not name:
+    entries = ([(n, where, "name") for n in plan.arg_names(launch, signature)] if launch.args is None
+               else [(a.name, a.where, a.kind) for a in launch.args])
+    for name, w, kind in entries:
+        if kind == "local":
             out.append(ExpectedArg("local", "local", "", w))
+        elif kind == "tensormap":
+            out.append(ExpectedArg("tensormap", name, arrays.get(name, ""), w))
         elif name in arrays:
             out.append(ExpectedArg("input" if name in inputs else "output", name, arrays[name], w))
         elif name in scratch:

@@ -1,4 +1,16 @@
-// matmul_fp16: C = A @ B, float16 in and out, fp32 accumulation on the tensor cores.
+// matmul_fp16: C = A @ B, float16 in and out, fp32 accumulation on the tensor cores. Two kernels, one
+// launch per call, picked by the `when:` conditions below:
+// * matmul_fp16_tma (Hopper, rows 16-byte aligned: K and N multiples of 8): warp-specialized. A 384-thread
+//   block computes a 128x256 tile of C. Warpgroup 0 is the producer: one thread issues TMA copies
+//   (cp.async.bulk.tensor, from the host-built tensor maps of `tensormap(...)`) of the 128x64 A tile and
+//   four 64x64 B boxes into a 4-stage ring of 48 KiB stages, each completing on its stage's "full"
+//   mbarrier; it gives its registers away (setmaxnreg 40). Warpgroups 1 and 2 are consumers (setmaxnreg
+//   232): each waits on "full", issues four m64n256k16 wgmma on its 64 rows straight from the 128-byte
+//   swizzled tiles TMA wrote, keeps one batch in flight, and releases the previous stage on its "empty"
+//   mbarrier. TMA zero-fills past the matrix edges, so any M works.
+// * matmul_fp16 (everything else: unaligned rows, other GPUs): the cp.async design described next.
+//
+// matmul_fp16, the general kernel:
 // A 256-thread block computes a 128x256 tile of C; K advances 64 at a time through a 3-stage cp.async
 // pipeline in XOR-swizzled shared memory (3 x 48 KiB = 144 KiB of dynamic shared memory; the backend
 // raises the kernel's limit past 48 KiB). Blocks go in groups of 8 tile rows so neighbours
@@ -15,10 +27,17 @@
 // The 48 KiB configuration (KH_BN 128, KH_BK 32, KH_MIN_BLOCKS 2, `global: cdiv(M, 128) * cdiv(N, 128) * 256`,
 // `local(half, 3 * (128 * 32 + 32 * 128))`) ran about 23% slower with wgmma at 4096^3 on the H100
 // (benchmarks/cuda_matmul_sweep.py).
+//! kernel: matmul_fp16_tma
+//! when: sm == 90 and K % 8 == 0 and N % 8 == 0
+//! global: cdiv(M, 128) * cdiv(N, 256) * 384
+//! local: 384
+//! args: tensormap(A, 128, 64, swizzle=128), tensormap(B, 64, 64, swizzle=128), C, M, N, K, local(half, 4 * (128 * 64 + 64 * 256) + 64)
 //! kernel: matmul_fp16
+//! when: sm != 90 or K % 8 != 0 or N % 8 != 0
 //! global: cdiv(M, 128) * cdiv(N, 256) * 256
 //! local: 256
 //! args: A, B, C, M, N, K, local(half, 3 * (128 * 64 + 64 * 256))
+#include <cuda.h>  // CUtensorMap
 #include <cuda_fp16.h>
 #include <stdint.h>
 
@@ -368,5 +387,114 @@ matmul_fp16(const __half *__restrict__ A, const __half *__restrict__ B, __half *
         for (int j = 0; j < NT; ++j)
             store_frag(C, M, N, row0 + wm * WTM + i * 16, col0 + wn * WTN + j * 8, acc[i][j][0], acc[i][j][1],
                        acc[i][j][2], acc[i][j][3], lane, pair);
+#endif
+}
+
+// ------------------------------------------------------------------ the TMA + warp-specialized kernel
+#if KH_WGMMA
+namespace tma {
+constexpr int TBM = 128, TBN = 256, TBK = 64, TSTAGES = 4;
+constexpr uint32_t A_BYTES = TBM * TBK * 2, B_BOX_BYTES = TBK * 64 * 2, STAGE_BYTES = A_BYTES + 4 * B_BOX_BYTES;
+
+__device__ __forceinline__ void mbar_init(uint32_t bar, uint32_t count) {
+    asm volatile("mbarrier.init.shared::cta.b64 [%0], %1;\n" ::"r"(bar), "r"(count) : "memory");
+}
+__device__ __forceinline__ void mbar_expect_tx(uint32_t bar, uint32_t bytes) {
+    asm volatile("mbarrier.arrive.expect_tx.shared::cta.b64 _, [%0], %1;\n" ::"r"(bar), "r"(bytes) : "memory");
+}
+__device__ __forceinline__ void mbar_arrive(uint32_t bar) {
+    asm volatile("mbarrier.arrive.shared::cta.b64 _, [%0];\n" ::"r"(bar) : "memory");
+}
+// Spin until the phase with this parity has completed.
+__device__ __forceinline__ void mbar_wait(uint32_t bar, uint32_t parity) {
+    uint32_t done;
+    do {
+        asm volatile("{\n.reg .pred p;\nmbarrier.try_wait.parity.shared::cta.b64 p, [%1], %2;\nselp.u32 %0, 1, 0, p;\n}\n"
+                     : "=r"(done) : "r"(bar), "r"(parity) : "memory");
+    } while (!done);
+}
+// One 2-D TMA box (c0 = innermost coordinate) into shared memory, counted on `bar`.
+__device__ __forceinline__ void tma_load(uint32_t dst, const CUtensorMap *map, uint32_t bar, int c0, int c1) {
+    asm volatile("cp.async.bulk.tensor.2d.shared::cluster.global.mbarrier::complete_tx::bytes [%0], [%1, {%3, %4}], [%2];\n"
+                 ::"r"(dst), "l"(reinterpret_cast<uint64_t>(map)), "r"(bar), "r"(c0), "r"(c1) : "memory");
+}
+}  // namespace tma
+#endif
+
+extern "C" __global__ void __launch_bounds__(384, 1)
+matmul_fp16_tma(const __grid_constant__ CUtensorMap tmA, const __grid_constant__ CUtensorMap tmB,
+                __half *__restrict__ C, long long M, long long N, long long K) {
+#if KH_WGMMA
+    extern __shared__ __align__(1024) unsigned char kh_smem[];
+    const uint32_t base = smem_u32(kh_smem);
+    const uint32_t bars = base + tma::TSTAGES * tma::STAGE_BYTES;  // full[s] at bars + 8 s, empty[s] at bars + 8 (tma::TSTAGES + s)
+    const int tid = threadIdx.x, warp = tid / 32, lane = tid % 32, wg = warp / 4;
+
+    const int tiles_m = (int)((M + tma::TBM - 1) / tma::TBM), tiles_n = (int)((N + tma::TBN - 1) / tma::TBN);
+    const int pid = blockIdx.x, group = KH_GROUP_M * tiles_n;
+    const int first_m = (pid / group) * KH_GROUP_M;
+    const int size_m = min(tiles_m - first_m, KH_GROUP_M);
+    const int tm = first_m + (pid % group) % size_m, tn = (pid % group) / size_m;
+    const int row0 = tm * tma::TBM, col0 = tn * tma::TBN;
+    const int ktiles = (int)((K + tma::TBK - 1) / tma::TBK);
+
+    if (tid == 0) {
+        if (base & 1023) __trap();  // 128-byte swizzle atoms must sit on 1 KiB boundaries
+        for (int s = 0; s < tma::TSTAGES; ++s) {
+            tma::mbar_init(bars + 8 * s, 1);                // the producer's arrive + the TMA bytes
+            tma::mbar_init(bars + 8 * (tma::TSTAGES + s), 8);     // one arrive per consumer warp
+        }
+        asm volatile("fence.mbarrier_init.release.cluster;\n" ::: "memory");
+    }
+    __syncthreads();
+
+    if (wg == 0) {  // producer warpgroup
+        asm volatile("setmaxnreg.dec.sync.aligned.u32 40;\n");
+        if (tid == 0) {
+            for (int kt = 0; kt < ktiles; ++kt) {
+                const int s = kt % tma::TSTAGES;
+                if (kt >= tma::TSTAGES) tma::mbar_wait(bars + 8 * (tma::TSTAGES + s), ((kt / tma::TSTAGES) - 1) & 1);
+                const uint32_t full = bars + 8 * s, a_s = base + s * tma::STAGE_BYTES, b_s = a_s + tma::A_BYTES;
+                tma::mbar_expect_tx(full, tma::STAGE_BYTES);
+                tma::tma_load(a_s, &tmA, full, kt * tma::TBK, row0);
+#pragma unroll
+                for (int j = 0; j < 4; ++j) tma::tma_load(b_s + j * tma::B_BOX_BYTES, &tmB, full, col0 + 64 * j, kt * tma::TBK);
+            }
+        }
+    } else {  // consumer warpgroups 1 and 2: rows (wg - 1) * 64 .. + 63 of the tile
+        asm volatile("setmaxnreg.inc.sync.aligned.u32 232;\n");
+        const int cw = wg - 1;
+        float acc[128];
+#pragma unroll
+        for (int i = 0; i < 128; ++i) acc[i] = 0.0f;
+        for (int kt = 0; kt < ktiles; ++kt) {
+            const int s = kt % tma::TSTAGES;
+            tma::mbar_wait(bars + 8 * s, (kt / tma::TSTAGES) & 1);
+            const uint32_t a_s = base + s * tma::STAGE_BYTES + cw * 64 * tma::TBK * 2, b_s = base + s * tma::STAGE_BYTES + tma::A_BYTES;
+            wgmma_fence();
+#pragma unroll
+            for (int kk = 0; kk < tma::TBK / 16; ++kk) {
+                // A: K-major 128-byte rows, 8-row atoms 1 KiB apart; B: N-major 64-column boxes 8 KiB apart
+                // (LBO), 8-row k groups 1 KiB apart (SBO); each k16 step is two k groups.
+                const uint64_t da = wg_desc(a_s + kk * 32, 16, 1024, 1);
+                const uint64_t db = wg_desc(b_s + kk * 2048, tma::B_BOX_BYTES, 1024, 1);
+                wgmma_m64n256(acc, da, db);
+            }
+            wgmma_commit();
+            wgmma_wait<1>();  // batch kt-1 has finished reading its stage
+            if (kt > 0 && lane == 0) tma::mbar_arrive(bars + 8 * (tma::TSTAGES + (kt - 1) % tma::TSTAGES));
+        }
+        wgmma_wait<0>();
+#pragma unroll
+        for (int i = 0; i < 128; ++i) asm volatile("" : "+f"(acc[i])::"memory");
+        const bool pair = (N & 1) == 0 && (reinterpret_cast<uintptr_t>(C) & 3) == 0;
+        const long long r0 = (long long)row0 + cw * 64 + (warp % 4) * 16;
+#pragma unroll
+        for (int j = 0; j < tma::TBN / 8; ++j)
+            store_frag(C, M, N, r0, (long long)col0 + j * 8, acc[4 * j], acc[4 * j + 1], acc[4 * j + 2],
+                       acc[4 * j + 3], lane, pair);
+    }
+#else
+    __trap();  // Hopper only: the when: condition (sm == 90) keeps other GPUs on matmul_fp16
 #endif
 }
