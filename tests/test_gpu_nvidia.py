@@ -36,8 +36,8 @@ def _need(name: str):
         b = registry().backend(name)
     except Exception as e:
         pytest.skip(f"{name} not registered: {e}")
-    if not b.probe().time:
-        pytest.skip(f"{name} cannot time here: {b.probe().reasons}")
+    if not b.probe().time or not b.device_time:
+        pytest.skip(f"{name} cannot time on a GPU here: {b.probe().reasons or 'interpreter mode'}")
     return b
 
 
@@ -90,3 +90,23 @@ def test_triton_host_compute_on_gpu(ev, task):
         """)
     r = ev.evaluate(task, Candidate(backend="triton", source=src, filename="cheat.py"))
     assert r.status == Status.integrity_violation, r.message
+
+
+def test_cuda_tma_matmul_and_its_general_path(ev):
+    """The fp16 matmul starter: the TMA kernel where rows are 16-byte aligned, the cp.async one elsewhere."""
+    _need("cuda")
+    t = small_task("matmul_fp16", visible=[{"M": 512, "N": 1024, "K": 512}],
+                   heldout=[{"M": 129, "N": 7, "K": 3001}, {"M": 1, "N": 4096, "K": 1024}])
+    r = ev.evaluate(t, Candidate(backend="cuda", source=registry().starter(t, "cuda"), filename="matmul_fp16.cu"))
+    assert r.status == Status.correct, r.message
+    assert set(r.compile.profile.detail["kernels"]) == {"matmul_fp16_tma", "matmul_fp16"}
+
+
+def test_cuda_tensormap_on_unaligned_rows_names_the_rule(ev):
+    _need("cuda")
+    t = small_task("matmul_fp16", visible=[{"M": 64, "N": 64, "K": 777}], heldout=[])
+    src = registry().starter(t, "cuda").replace("//! when: sm == 90 and K % 8 == 0 and N % 8 == 0\n", "")
+    src = src.replace("//! when: sm != 90 or K % 8 != 0 or N % 8 != 0", "//! when: K < 0")
+    r = ev.evaluate(t, Candidate(backend="cuda", source=src, filename="mm.cu"))
+    assert r.status == Status.runtime_error, r.message
+    assert "tensormap(A" in r.message and "row stride 1554 bytes" in r.message and "when:" in r.message

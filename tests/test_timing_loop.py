@@ -37,3 +37,27 @@ def test_medium_calls_still_reach_min_reps() -> None:
     clock, call, calls = _fake(0.1)
     samples, _ = repeat_timed(call, TimingPolicy(), clock, lambda: None)
     assert len(samples) == 10 and calls[0] == 13
+
+
+def test_host_lead_follows_the_enqueue_time() -> None:
+    from kernelhub.gpu_lead import ASSUMED_HZ, MARGIN, MAX_SECONDS, HostLead
+    lead = HostLead(200_000)
+    lead.observe(10e-6)                  # fast host code: the floor
+    assert lead.cycles == 200_000
+    lead.observe(300e-6)                 # several launches with Python between them: 3x longer
+    assert lead.cycles == int(300e-6 * MARGIN * ASSUMED_HZ)
+    lead = HostLead(200_000)
+    lead.observe(5.0)                    # a pathological call: capped
+    assert lead.cycles == int(MAX_SECONDS * ASSUMED_HZ)
+
+
+def test_host_lead_gives_up_on_calls_that_wait_for_the_gpu() -> None:
+    from kernelhub.gpu_lead import ASSUMED_HZ, HostLead
+    lead = HostLead(200_000)
+    lead.observe(150e-6)                 # longer than the floor's wait: lengthen once
+    longer = lead.cycles
+    assert longer > 200_000
+    lead.observe(longer / ASSUMED_HZ + 20e-6)  # the host outlasted the longer wait too: it blocks inside
+    assert lead.cycles == 200_000 and lead.blocking
+    lead.observe(1e-3)
+    assert lead.cycles == 200_000

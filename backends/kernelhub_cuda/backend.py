@@ -25,6 +25,7 @@ from typing import Any
 
 from kernelhub.backend import Backend, CandidateError, Compiled, KernelArgs
 from kernelhub.diagnostics import run_compiler
+from kernelhub.gpu_lead import HostLead
 from kernelhub.launch import LaunchError, LaunchPlan, checked_plan, shape_env
 from kernelhub.models import (
     Availability, Candidate, CompileResult, DeviceInfo, Diagnostic, Profile, Severity, Signature, Timing,
@@ -66,6 +67,7 @@ class Prepared:
     device: dict[str, Any]
     calls: list[tuple[Any, tuple[int, ...], tuple[int, ...], tuple[Any, ...], int]]
     events: Any = None
+    lead: HostLead = field(default_factory=lambda: HostLead(SPIN_CYCLES))
 
 
 class CudaBackend(Backend):
@@ -236,21 +238,33 @@ class CudaBackend(Backend):
     def launch(self, prepared: Prepared) -> float | None:
         import cupy as cp
         start, end = prepared.events
-        try:
-            self._spin()(( 1,), (1,), (np_int64(SPIN_CYCLES),))  # host launch overhead overlaps GPU work
-            start.record()
-            stream = cp.cuda.get_current_stream().ptr
-            for fn, grid, block, values, shared in prepared.calls:
-                if isinstance(fn, tensormap.RawLaunch):
-                    fn(stream)
-                else:
-                    fn(grid, block, values, shared_mem=shared)
-            end.record()
-            end.synchronize()
-        except (cp.cuda.driver.CUDADriverError, RuntimeError) as e:
-            self._sticky_error = str(e)  # CUDA errors from a kernel poison the context: retire the worker
-            raise CandidateError(f"CUDA error: {e}") from None
+        h0 = time.perf_counter()
+        self._guarded(lambda: self._spin()((1,), (1,), (np_int64(prepared.lead.cycles),)))  # launch overhead overlaps GPU work
+        start.record()
+        self._guarded(lambda: self._enqueue_calls(prepared))
+        end.record()
+        prepared.lead.observe(time.perf_counter() - h0)
+        self._guarded(end.synchronize)
         return cp.cuda.get_elapsed_time(start, end) * 1e-3
+
+    def _enqueue_calls(self, prepared: Prepared) -> None:
+        import cupy as cp
+        stream = cp.cuda.get_current_stream().ptr
+        for fn, grid, block, values, shared in prepared.calls:
+            if isinstance(fn, tensormap.RawLaunch):
+                fn(stream)
+            else:
+                fn(grid, block, values, shared_mem=shared)
+
+    def _guarded(self, step: Any) -> Any:
+        """Run a step that may surface a kernel fault: CUDA errors from a kernel poison the context,
+        so the worker is retired (``healthy``) and the candidate hears what happened."""
+        import cupy as cp
+        try:
+            return step()
+        except (cp.cuda.driver.CUDADriverError, cp.cuda.runtime.CUDARuntimeError, RuntimeError) as e:
+            self._sticky_error = str(e)
+            raise CandidateError(f"CUDA error: {e}") from None
 
     def healthy(self) -> bool:
         """False once a kernel fault poisoned the CUDA context (it is sticky for the process)."""

@@ -29,6 +29,7 @@ from importlib import metadata
 from typing import Any
 
 from kernelhub.backend import Backend, CandidateError, Compiled, KernelArgs
+from kernelhub.gpu_lead import HostLead
 from kernelhub.models import (
     Availability, Candidate, CompileResult, DeviceInfo, Diagnostic, Profile, Severity, Signature, Timing,
 )
@@ -55,8 +56,9 @@ FLUSH_BYTES = 256 << 20
 #: bytes of poisoned guard memory on each side of every array (catches out-of-bounds writes)
 REDZONE_BYTES = 64 << 10
 REDZONE_BYTE = 0xA5
-#: GPU clock cycles of ``torch.cuda._sleep`` queued before the start event (~100 us at 2 GHz): the
-#: host's launch overhead overlaps it instead of showing up as idle time inside the timed region
+#: GPU clock cycles of ``torch.cuda._sleep`` queued before the start event (~100 us at 2 GHz), at least:
+#: the host's launch overhead overlaps it instead of showing up as idle time inside the timed region;
+#: :class:`kernelhub.gpu_lead.HostLead` lengthens it for host code that launches several kernels
 SLEEP_CYCLES = 200_000
 
 
@@ -89,6 +91,7 @@ class Prepared:
     args: list[Any]
     events: Any = None
     extra: dict[str, Any] = field(default_factory=dict)
+    lead: HostLead = field(default_factory=lambda: HostLead(SLEEP_CYCLES))
 
 
 class TritonBackend(Backend):
@@ -334,10 +337,12 @@ class TritonBackend(Backend):
                     import torch
                     start, end = prepared.events
                     # keep the GPU busy while the host enqueues (Python launch overhead is not kernel time)
-                    torch.cuda._sleep(SLEEP_CYCLES)
+                    h0 = time.perf_counter()
+                    torch.cuda._sleep(prepared.lead.cycles)
                     start.record()
                     entry(*prepared.args)
                     end.record()
+                    prepared.lead.observe(time.perf_counter() - h0)
                     end.synchronize()
                 else:
                     entry(*prepared.args)

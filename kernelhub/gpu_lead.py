@@ -1,0 +1,39 @@
+"""How long to keep a GPU busy before the start event, so the host enqueues a whole call first.
+
+GPU backends time a call as [busy-wait kernel][start event][the call's launches][end event]: while
+the busy-wait runs, the host enqueues everything behind it, and the launches then run back to back,
+so host overhead between them (Python glue, the integrity recorder) is not counted as kernel time.
+A fixed busy-wait is too short for host code that launches several kernels; this one follows the
+host's own enqueue time of the previous calls (warm-up included), with a floor and a ceiling.
+"""
+
+from __future__ import annotations
+
+#: the clock the busy-wait counts (cycles per second), an upper bound for current NVIDIA GPUs: a slower
+#: clock only makes the wait longer, never too short
+ASSUMED_HZ = 2.0e9
+#: how many times the last enqueue time the wait covers
+MARGIN = 3.0
+MAX_SECONDS = 0.02
+
+
+class HostLead:
+    """Busy-wait cycles for the next call, from the host enqueue time of the previous one.
+
+    A call that synchronises inside (``.item()``, a data-dependent size) makes the host wait for the
+    busy-wait itself, so its enqueue time grows with the wait: when a lengthened wait is still
+    outlasted, the lead goes back to the floor for good (a longer one cannot help such a call)."""
+
+    def __init__(self, floor_cycles: int) -> None:
+        self.floor = floor_cycles
+        self.cycles = floor_cycles
+        self.blocking = False
+
+    def observe(self, enqueue_seconds: float) -> None:
+        if self.blocking:
+            return
+        waited = self.cycles / ASSUMED_HZ  # at most the real wait (the real clock is not faster)
+        if self.cycles > self.floor and enqueue_seconds >= 0.9 * waited:
+            self.cycles, self.blocking = self.floor, True
+            return
+        self.cycles = max(self.floor, int(min(enqueue_seconds * MARGIN, MAX_SECONDS) * ASSUMED_HZ))
