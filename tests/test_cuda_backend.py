@@ -132,3 +132,5 @@ extern "C" __global__ void k(const CUtensorMap *tm, const __half *B, __half *C, 
     r = ev.evaluate("matmul_fp16", cand(src))
     assert r.status == Status.compile_error
     assert "__grid_constant__ CUtensorMap" in r.compile.diagnostics[0].message and r.compile.diagnostics[0].line == 4
+    r = ev.evaluate("matmul_fp16", cand(src.replace("const CUtensorMap *tm", "const CUtensorMap tm")))
+    assert r.status == Status.compile_error and "local memory" in r.compile.diagnostics[0].message

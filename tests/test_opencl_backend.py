@@ -407,3 +407,34 @@ def test_bandwidth_benchmark_runs_every_cpu_device():
     cpu = [r for r in rows if r["kind"] == "cpu"]
     assert all(r["gb_per_s"] > 0 and r["fraction_of_numpy_copy"] > 0 for r in cpu)
     assert any(r["device"].startswith("sycl") for r in rows) or not any("Intel" in r["device"] for r in rows)
+
+
+def test_when_picks_the_vector_or_the_scalar_kernel(backend):
+    """`when:` on a real device: a float4 kernel where n divides by 4, a scalar one elsewhere."""
+    src = """\
+//! kernel: add4
+//! when: n % 4 == 0
+//! global: n // 4
+__kernel void add4(__global const float4 *x, __global const float4 *y, __global float4 *out, const long n) {
+    size_t i = get_global_id(0);
+    out[i] = x[i] + y[i];
+}
+//! kernel: add1
+//! when: n % 4 != 0
+//! global: n
+__kernel void add1(__global const float *x, __global const float *y, __global float *out, const long n) {
+    size_t i = get_global_id(0);
+    out[i] = x[i] + y[i];
+}
+//! kernel: never
+//! when: n < 0
+//! global: n
+__kernel void never(__global const float *x, __global const float *y, __global float *out, const long n) {
+    out[get_global_id(0)] = NAN;  // would spoil every result if a false condition still launched
+}
+"""
+    compiled = backend.compile(cand(src, "two_paths.cl"), SIG)
+    assert compiled.result.ok, compiled.result.diagnostics
+    for n in (1, 7, 4096, 4099):
+        args, x, y = vadd_args(n, seed=n)
+        np.testing.assert_array_equal(backend.run(compiled.artifact, args)["out"], x + y)

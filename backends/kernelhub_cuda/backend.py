@@ -361,10 +361,16 @@ def _check_params(source: str, display: str, plan: LaunchPlan, sig: Signature) -
             continue
         for k, (text, exp) in enumerate(zip(raw, want)):
             if exp.kind == "tensormap":
+                name = text.split()[-1].strip("*&")
                 if "*" in text or "&" in text:
                     diags.append(where.diagnostic(
                         f"parameter {k} `{text}` of {launch.kernel!r} receives the TMA descriptor of {exp.name!r} by "
-                        f"value; declare it `const __grid_constant__ CUtensorMap {text.split()[-1].strip('*&')}`"))
+                        f"value; declare it `const __grid_constant__ CUtensorMap {name}`"))
+                elif "__grid_constant__" not in text:
+                    diags.append(where.diagnostic(
+                        f"parameter {k} `{text}` of {launch.kernel!r} (the TMA descriptor of {exp.name!r}) needs "
+                        f"`const __grid_constant__`: without it the kernel copies the descriptor to local memory and "
+                        f"the copy engine cannot read it there; declare `const __grid_constant__ CUtensorMap {name}`"))
                 continue
             if exp.kind != "param":
                 if "*" not in text:
