@@ -110,3 +110,30 @@ def test_cuda_tensormap_on_unaligned_rows_names_the_rule(ev):
     r = ev.evaluate(t, Candidate(backend="cuda", source=src, filename="mm.cu"))
     assert r.status == Status.runtime_error, r.message
     assert "tensormap(A" in r.message and "row stride 1554 bytes" in r.message and "when:" in r.message
+
+
+def test_triton_kernel_on_another_stream_is_caught(ev, task):
+    """Work sent to a side stream would run outside the timed region: an integrity failure."""
+    _need("triton")
+    src = textwrap.dedent("""
+        import torch
+        import triton
+        import triton.language as tl
+
+        @triton.jit
+        def add(x, y, out, n, BLOCK: tl.constexpr):
+            offs = tl.program_id(0) * BLOCK + tl.arange(0, BLOCK)
+            m = offs < n
+            tl.store(out + offs, tl.load(x + offs, mask=m) + tl.load(y + offs, mask=m), mask=m)
+
+        SIDE = None
+
+        def kernel(x, y, out, n):
+            global SIDE
+            SIDE = SIDE or torch.cuda.Stream()
+            with torch.cuda.stream(SIDE):
+                add[(triton.cdiv(n, 1024),)](x, y, out, n, BLOCK=1024)
+        """)
+    r = ev.evaluate(task, Candidate(backend="triton", source=src, filename="side_stream.py"))
+    assert r.status == Status.integrity_violation, r.message
+    assert "outside the timed region" in r.message

@@ -195,3 +195,20 @@ def test_infinite_loop_times_out(backend, tiny):
         assert r.status == Status.timeout or (not backend.interpreted and r.status == Status.incorrect), r.message
         good = e.evaluate(tiny, cand((STARTERS / "vector_add.py").read_text()))  # the worker was replaced
         assert good.status == Status.correct, good.message
+
+
+def test_launch_on_another_stream_is_an_integrity_failure():
+    """The stream check's verdicts (the GPU path itself is covered by tests/test_gpu_nvidia.py)."""
+    from kernelhub_triton.recorder import Recording, _check_stream
+    rec = Recording(detail=False, stream=7)
+    rec.launches.append(__import__("kernelhub_triton.recorder", fromlist=["LaunchRecord"]).LaunchRecord(
+        kernel="k", signature={}, constexprs={}, options={}, grid=""))
+
+    def k():
+        pass
+    _check_stream(rec, k, {"stream": 7})
+    assert dict((n, v) for n, v, _ in rec.verdicts())["timed_stream"] == "pass"
+    _check_stream(rec, k, {"stream": 9})
+    (detail,) = [d for n, v, d in rec.verdicts() if n == "timed_stream" and v == "fail"]
+    assert "k" in detail and "outside the timed region" in detail
+    assert "timed_stream" not in {n for n, _, _ in Recording(detail=False).verdicts()}  # interpreter: no stream

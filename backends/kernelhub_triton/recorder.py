@@ -1,6 +1,8 @@
 """What a candidate's host function does while it runs: the Triton kernels it launches (with the
 argument types and constexprs needed to compile them ahead of time) and the torch operators it
-dispatches outside those launches (host-side compute is an integrity failure).
+dispatches outside those launches (host-side compute is an integrity failure), and on a GPU the
+CUDA stream of every launch: the harness's events time the stream the call starts on, so a kernel
+sent to another stream would run outside the timed region (an integrity failure too).
 
 Launches are seen by wrapping ``JITFunction.run`` and ``InterpretedFunction.run`` once per process;
 operators by a ``TorchDispatchMode``, paused while a kernel runs (the interpreter's own tensor
@@ -49,6 +51,10 @@ class Recording:
     in_kernel: int = 0
     #: False: only kernel names (cheap, for timed launches); True: argument types and constexprs too
     detail: bool = True
+    #: the CUDA stream the call started on (None in the interpreter or before CUDA is initialised)
+    stream: int | None = None
+    #: kernels launched on any other stream
+    foreign_stream_kernels: list[str] = field(default_factory=list)
 
     @property
     def compute_ops(self) -> list[str]:
@@ -71,6 +77,13 @@ class Recording:
         else:
             names = list(dict.fromkeys(r.kernel for r in self.launches))
             out.append(("own_kernel", "pass", f"{len(self.launches)} Triton launch(es): {', '.join(names)}"))
+        if self.foreign_stream_kernels:
+            out.append(("timed_stream", "fail",
+                        f"kernel(s) {', '.join(sorted(set(self.foreign_stream_kernels)))} launched on a CUDA stream "
+                        "other than the one the call started on: that work runs outside the timed region; launch "
+                        "on the current stream"))
+        elif self.stream is not None:
+            out.append(("timed_stream", "pass", "every launch on the stream the call started on"))
         return out
 
 
@@ -97,10 +110,29 @@ def _type_of(v: Any) -> str:
     return "constexpr"
 
 
+def _stream_id() -> int | None:
+    """The current CUDA stream's handle, or None without an initialised CUDA context (interpreter)."""
+    import sys
+    torch = sys.modules.get("torch")
+    if torch is None or not torch.cuda.is_initialized():
+        return None
+    return int(torch.cuda.current_stream().cuda_stream)
+
+
+def _check_stream(rec: Recording, fn: Any, kwargs: dict) -> None:
+    if rec.stream is None:
+        return
+    given = kwargs.get("stream")
+    stream = int(given) if isinstance(given, int) else _stream_id()
+    if stream is not None and stream != rec.stream:
+        rec.foreign_stream_kernels.append(getattr(getattr(fn, "fn", fn), "__name__", "?"))
+
+
 def _record(fn: Any, args: tuple, kwargs: dict, grid: Any) -> None:
     rec = current()
     if rec is None:
         return
+    _check_stream(rec, fn, kwargs)
     if not rec.detail:
         rec.launches.append(LaunchRecord(kernel=getattr(fn, "__name__", "?"), signature={}, constexprs={},
                                          options={}, grid=""))
@@ -204,6 +236,7 @@ class recording:
 
     def __enter__(self) -> Recording:
         install()
+        self.rec.stream = _stream_id()
         _state.rec = self.rec
         self._mode = _ops_mode()
         self._mode.__enter__()
