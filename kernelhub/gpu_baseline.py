@@ -34,20 +34,16 @@ def time_reference(backend: Any, task: Any, arrays: Any, shape: Any, policy: Any
     fn = load_callable(ref, "torch reference")
     inputs = {t.name: torch.from_numpy(arrays[t.name].copy()).to("cuda") for t in task.signature.inputs}
     params = params_for(task, shape)
-    import time
-
     from kernelhub.backend import repeat_timed
     from kernelhub.gpu_lead import HostLead
     start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
     lead = HostLead(200_000)
 
     def call() -> float:
-        h0 = time.perf_counter()
-        torch.cuda._sleep(lead.cycles)  # as for the candidate: host launch overhead overlaps GPU work
-        start.record()
-        fn(**inputs, **params)
-        end.record()
-        lead.observe(time.perf_counter() - h0)
+        with lead.ahead(torch.cuda._sleep):  # as for the candidate: host launch overhead overlaps GPU work
+            start.record()
+            fn(**inputs, **params)
+            end.record()
         end.synchronize()
         return start.elapsed_time(end) * 1e-3
 

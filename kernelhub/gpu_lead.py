@@ -9,6 +9,10 @@ host's own enqueue time of the previous calls (warm-up included), with a floor a
 
 from __future__ import annotations
 
+import time
+from contextlib import contextmanager
+from typing import Any, Callable, Iterator
+
 #: the clock the busy-wait counts (cycles per second), an upper bound for current NVIDIA GPUs: a slower
 #: clock only makes the wait longer, never too short
 ASSUMED_HZ = 2.0e9
@@ -37,3 +41,12 @@ class HostLead:
             self.cycles, self.blocking = self.floor, True
             return
         self.cycles = max(self.floor, int(min(enqueue_seconds * MARGIN, MAX_SECONDS) * ASSUMED_HZ))
+
+    @contextmanager
+    def ahead(self, busy_wait: Callable[[int], Any]) -> Iterator[None]:
+        """Queue ``busy_wait(cycles)``, let the caller enqueue its call (events included) in the
+        block, then learn from how long that enqueueing took."""
+        t0 = time.perf_counter()
+        busy_wait(self.cycles)
+        yield
+        self.observe(time.perf_counter() - t0)

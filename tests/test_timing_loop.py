@@ -61,3 +61,11 @@ def test_host_lead_gives_up_on_calls_that_wait_for_the_gpu() -> None:
     assert lead.cycles == 200_000 and lead.blocking
     lead.observe(1e-3)
     assert lead.cycles == 200_000
+
+
+def test_host_lead_ahead_queues_the_wait_then_learns() -> None:
+    from kernelhub.gpu_lead import HostLead
+    lead, waits = HostLead(200_000), []
+    with lead.ahead(waits.append):
+        pass                             # an instant enqueue: the floor stays
+    assert waits == [200_000] and lead.cycles == 200_000

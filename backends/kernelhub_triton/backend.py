@@ -337,12 +337,10 @@ class TritonBackend(Backend):
                     import torch
                     start, end = prepared.events
                     # keep the GPU busy while the host enqueues (Python launch overhead is not kernel time)
-                    h0 = time.perf_counter()
-                    torch.cuda._sleep(prepared.lead.cycles)
-                    start.record()
-                    entry(*prepared.args)
-                    end.record()
-                    prepared.lead.observe(time.perf_counter() - h0)
+                    with prepared.lead.ahead(torch.cuda._sleep):
+                        start.record()
+                        entry(*prepared.args)
+                        end.record()
                     end.synchronize()
                 else:
                     entry(*prepared.args)
