@@ -163,10 +163,10 @@ def _volume(shape: dict[str, int]) -> int:
 
 def do_bench_agreement() -> list[dict]:
     """The harness's timing loop (TritonBackend.time, in this process) against triton.testing.do_bench
-    on the same prepared call. do_bench runs three times: its own run-to-run range shows how far apart
-    two do_bench readings of one kernel fall. A third column times the same call with the harness's
-    flush and events but queued back to back like do_bench (no wait after each repetition): it shows
-    that the gap between the two is the queueing, not the kernel or the flush."""
+    on the same prepared call, each three times: the run-to-run ranges show how far apart two readings
+    of one kernel fall. Two more columns time the same call with the harness's flush and events:
+    queued back to back like do_bench, and per call with the flush queued before the busy-wait (the
+    harness's order until 2026-11-25, which let the flush's dirty L2 lines drain before the kernel)."""
     import numpy as np
     import triton.testing
     from kernelhub.backend import KernelArgs, TimingPolicy
@@ -190,19 +190,26 @@ def do_bench_agreement() -> list[dict]:
             arrays[name] = np.zeros(dims, dtype=dt)
         args = KernelArgs(task.signature, arrays, params_for(task, shape))
         row: dict = {"task": task_name, "shape": shape}
-        t = be.time(comp.artifact, args, TimingPolicy(warmup=10, min_reps=50, max_reps=500, budget_s=1.0),
-                    time.perf_counter).timing
-        row["per_call_median_s"], row["per_call_iqr_over_median"] = t.median, t.iqr / t.median
+        policy = TimingPolicy(warmup=10, min_reps=50, max_reps=500, budget_s=1.0)
+        harness = [be.time(comp.artifact, args, policy, time.perf_counter).timing for _ in range(3)]
+        meds = [t.median for t in harness]
+        row["per_call_runs_s"] = meds
+        row["per_call_median_s"] = float(np.median(meds))
+        row["per_call_iqr_over_median"] = max(t.iqr / t.median for t in harness)
         prepared = be.prepare(comp.artifact, args)
         entry = comp.artifact.entry
         fn = lambda: entry(*prepared.args)  # noqa: E731
         runs = [triton.testing.do_bench(fn, warmup=25, rep=200, return_mode="median") * 1e-3 for _ in range(3)]
-        row["queued_median_s"], row["queued_iqr_over_median"] = _queued_like_do_bench(fn, be.flush_cache)
+        row["queued_median_s"], row["queued_iqr_over_median"] = _queued_like_do_bench(fn, be.l2_flush.zero)
+        row["flush_first_median_s"], row["flush_first_iqr_over_median"] = _per_call_flush_first(fn, be.l2_flush.zero)
         be.release(prepared)
         db = float(np.median(runs))
         row.update({"do_bench_median_s": db, "do_bench_runs_s": runs,
                     "do_bench_run_range": (max(runs) - min(runs)) / db,
-                    "per_call_ratio": row["per_call_median_s"] / db, "queued_ratio": row["queued_median_s"] / db})
+                    "per_call_ratio": row["per_call_median_s"] / db,
+                    "per_call_ratio_range": [min(meds) / db, max(meds) / db],
+                    "queued_ratio": row["queued_median_s"] / db,
+                    "flush_first_ratio": row["flush_first_median_s"] / db})
         out.append(row)
     return out
 
@@ -227,6 +234,29 @@ def _queued_like_do_bench(fn, flush, reps: int = 300) -> tuple[float, float]:
     return float(med), float((q3 - q1) / med)
 
 
+def _per_call_flush_first(fn, flush, reps: int = 300) -> tuple[float, float]:
+    """Median and IQR/median of ``fn`` timed per call in the harness's way but with the flush queued
+    before the busy-wait: [flush][busy-wait][start][fn][end], then a wait for the end event."""
+    import numpy as np
+    import torch
+    from kernelhub.gpu_lead import HostLead
+    for _ in range(10):
+        fn()
+    torch.cuda.synchronize()
+    lead, t = HostLead(200_000), []
+    start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+    for _ in range(reps):
+        flush()
+        with lead.ahead(torch.cuda._sleep):
+            start.record()
+            fn()
+            end.record()
+        end.synchronize()
+        t.append(start.elapsed_time(end) * 1e-3)
+    q1, med, q3 = np.percentile(t, [25, 50, 75])
+    return float(med), float((q3 - q1) / med)
+
+
 def _fmt(v, f: str) -> str:
     return (f % v) if isinstance(v, (int, float)) else "-"
 
@@ -246,15 +276,19 @@ def print_starters(rows: list[dict]) -> None:
 def print_do_bench(bench: list[dict]) -> None:
     print("\nharness vs triton.testing.do_bench (median of 3 do_bench runs; target: within 3%, IQR/median < 2% "
           "for kernels of 20 us or more)")
-    print(f"{'task':11s} {'shape':32s} {'do_bench us':>11s} {'db range':>8s} | {'per call us':>11s} {'ratio':>6s} "
-          f"{'IQR/med':>7s} | {'queued us':>9s} {'ratio':>6s} {'IQR/med':>7s}  (queued: our loop paced like do_bench)")
+    print("harness: 3 runs of TritonBackend.time (ratio of their median, [lowest, highest] ratio, worst IQR/median); "
+          "queued: our loop paced like do_bench; flush-first: the harness's order before 2026-11-25")
+    print(f"{'task':11s} {'shape':30s} {'do_bench us':>11s} {'db range':>8s} | {'harness us':>10s} {'ratio':>6s} "
+          f"{'ratio range':>13s} {'IQR/med':>7s} | {'queued':>6s} {'IQR/med':>7s} | {'flush-first':>11s} {'IQR/med':>7s}")
     for b in bench:
         if "error" in b:
             print(f"{b['task']:11s} error {b['error'][:80]}")
             continue
-        print(f"{b['task']:11s} {str(b['shape']):32s} {b['do_bench_median_s'] * 1e6:11.1f} {b['do_bench_run_range']:8.3f} | "
-              f"{b['per_call_median_s'] * 1e6:11.1f} {b['per_call_ratio']:6.3f} {b['per_call_iqr_over_median']:7.3f} | "
-              f"{b['queued_median_s'] * 1e6:9.1f} {b['queued_ratio']:6.3f} {b['queued_iqr_over_median']:7.3f}")
+        lo, hi = b["per_call_ratio_range"]
+        print(f"{b['task']:11s} {str(b['shape']):30s} {b['do_bench_median_s'] * 1e6:11.1f} {b['do_bench_run_range']:8.3f} | "
+              f"{b['per_call_median_s'] * 1e6:10.1f} {b['per_call_ratio']:6.3f} {f'[{lo:.3f},{hi:.3f}]':>13s} "
+              f"{b['per_call_iqr_over_median']:7.3f} | {b['queued_ratio']:6.3f} {b['queued_iqr_over_median']:7.3f} | "
+              f"{b['flush_first_ratio']:11.3f} {b['flush_first_iqr_over_median']:7.3f}")
 
 
 def print_large(memory: list[dict], matmul: list[dict], ceil: dict) -> None:
@@ -293,6 +327,7 @@ def main() -> None:
     ap.add_argument("--large", action="store_true",
                     help="also the memory-bound starters at large shapes and the fp16 matmul at 4096^3")
     ap.add_argument("--large-only", action="store_true", help="only the ceilings and the --large checks")
+    ap.add_argument("--do-bench-only", action="store_true", help="only the ceilings and the do_bench comparison")
     ap.add_argument("--no-starters", action="store_true",
                     help="skip the suite-shape evaluations of every starter (`kernelhub bench` covers them)")
     a = ap.parse_args()
@@ -304,10 +339,10 @@ def main() -> None:
     t0 = time.time()
     ceil = ceilings()
     print(f"ceilings: {json.dumps(ceil)}", flush=True)
-    rows = [] if a.large_only or a.no_starters else evaluate_all(only, a.quick, ceil)
+    rows = [] if a.large_only or a.no_starters or a.do_bench_only else evaluate_all(only, a.quick, ceil)
     bench = [] if a.large_only else do_bench_agreement()
     result = {"date": time.strftime("%Y-%m-%d %H:%M:%S %Z"), "ceilings": ceil, "starters": rows, "do_bench": bench}
-    if a.large:
+    if a.large and not a.do_bench_only:
         print("large shapes:", flush=True)
         result["large_memory"] = evaluate_all(only, a.quick, ceil, LARGE_MEMORY)
         result["large_matmul"] = evaluate_all(only, a.quick, ceil, LARGE_MATMUL)
@@ -322,7 +357,7 @@ def main() -> None:
         print_starters(rows)
     if bench:
         print_do_bench(bench)
-    if a.large:
+    if "large_memory" in result:
         print_large(result["large_memory"], result["large_matmul"], ceil)
     print(f"\ntotal {result['seconds']:.0f} s")
 

@@ -131,10 +131,11 @@ def manual(backend: str) -> None:
 # ---------------------------------------------------------------- evaluate
 
 
-def _options(quick: bool, heldout: bool = True, timing: bool = True):
+def _options(quick: bool, heldout: bool = True, timing: bool = True, counters: bool = False):
     from kernelhub.backend import TimingPolicy
     from kernelhub.pipeline import EvalOptions
-    return EvalOptions(policy=TimingPolicy.quick() if quick else TimingPolicy(), heldout=heldout, time=timing)
+    return EvalOptions(policy=TimingPolicy.quick() if quick else TimingPolicy(), heldout=heldout, time=timing,
+                       counters=counters)
 
 
 @app.command("eval")
@@ -148,6 +149,8 @@ def eval_(file: Path = typer.Argument(..., help="the candidate source file"),
                                                "them): the candidate option `device`"),
           quick: bool = typer.Option(False, help="short timing (for iteration, not for reporting)"),
           no_time: bool = typer.Option(False, "--no-time", help="check only"),
+          counters: bool = typer.Option(False, "--counters", help="also hardware counters of one call at the "
+                                        "largest visible shape (ncu on NVIDIA GPUs; slow)"),
           as_json: bool = typer.Option(False, "--json")) -> None:
     """Evaluate one candidate on one task and backend: compile, check, integrity, time."""
     from kernelhub.models import Candidate
@@ -169,7 +172,7 @@ def eval_(file: Path = typer.Argument(..., help="the candidate source file"),
     source, language = _candidate_text(file, language)
     cand = Candidate(backend=backend, language=language, source=source, filename=file.name,
                      entry=entry, options=opts)
-    with Evaluator(_options(quick, timing=not no_time)) as ev:
+    with Evaluator(_options(quick, timing=not no_time, counters=counters)) as ev:
         result = ev.evaluate(task, cand)
     if as_json:
         sys.stdout.write(result.model_dump_json(indent=1) + "\n")

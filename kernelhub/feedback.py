@@ -99,6 +99,15 @@ def render_feedback(ev: Evaluation, stderr_lines: int = 12) -> str:
     if ev.profile and ev.profile.headline:
         lines.append(f"profile ({ev.profile.platform}{', static' if ev.profile.static else ''}): "
                      + ", ".join(f"{k}={v}" for k, v in ev.profile.headline.items()))
+    if ev.counters is not None:
+        c = ev.counters
+        if c.headline:
+            per = ", ".join(f"{k['kernel']} {k.get('dram_pct_of_peak')}% DRAM / {k.get('sm_pct_of_peak')}% SM"
+                            for k in c.detail.get("kernels", [])[:4])
+            lines.append(f"counters ({c.platform}, {c.detail.get('shape', '')}): "
+                         + ", ".join(f"{k}={v}" for k, v in c.headline.items()) + (f"; {per}" if per else ""))
+        else:
+            lines.append(f"counters: none ({c.detail.get('unavailable', 'no reason given')})")
     if ev.stderr_tail and ev.status in (Status.crash, Status.timeout, Status.out_of_memory, Status.runtime_error):
         tail = ev.stderr_tail.strip().splitlines()[-stderr_lines:]
         if tail:

@@ -346,6 +346,7 @@ class Evaluation(_Model):
     speedup: float | None = Field(default=None, description="geometric mean over timed shapes")
     roofline_fraction: float | None = None
     profile: Profile | None = None
+    counters: Profile | None = Field(default=None, description="hardware counters of one call (--counters)")
     reward: float = 0.0
     stderr_tail: str = ""
     candidate_hash: str = ""

@@ -45,6 +45,9 @@ class EvalOptions:
     heldout: bool = True
     seeds_per_shape: int | None = None
     limits: Limits = field(default_factory=Limits)
+    #: hardware counters of one call at the largest visible shape (ncu on NVIDIA GPUs): slow, opt-in
+    counters: bool = False
+    counters_timeout_s: float = 300.0
 
 
 class _Stop(Exception):
@@ -145,6 +148,9 @@ class Evaluator:
         if ev.compile.compile_only or not avail.run:
             ev.status = Status.compile_only
             ev.message = ("compiled only: " + avail.reasons.get("run", "the target cannot run here"))
+            if self.options.counters:
+                from kernelhub.ncu import unavailable
+                ev.counters = unavailable("compiled only: no call ran here to read counters of")
             return
         if ev.integrity.violated:
             raise _Stop(Status.integrity_violation, _violations(ev.integrity))
@@ -160,6 +166,8 @@ class Evaluator:
             self._time(task, ev, worker, ev.compile.artifact_key or "")
             if ev.integrity.violated:
                 raise _Stop(Status.integrity_violation, _violations(ev.integrity))
+        if self.options.counters:
+            ev.counters = self._counters(task, cand, ev, worker, ev.compile.artifact_key or "")
         ev.status = Status.correct
         ev.message = "correct" + (f", speedup {ev.speedup:.2f}x" if ev.speedup else "")
 
@@ -297,6 +305,22 @@ class Evaluator:
         fracs = [t.roofline.fraction for t in ev.timings if t.roofline and t.roofline.fraction]
         if fracs:
             ev.roofline_fraction = max(fracs)
+
+    def _counters(self, task: Task, cand: Candidate, ev: Evaluation, worker: Worker, key: str) -> Profile:
+        """Hardware counters of one call at the visible shape that moves the most bytes; the worker
+        replays it under the backend's counter tool. A missing tool or a failed read is said, not fatal."""
+        shape = max(task.shapes(include_heldout=False), key=lambda s: taskrt.counts(task, s.values)[1])
+        inputs, _, poisons = self._call_arrays(task, shape, random.SystemRandom().getrandbits(62))
+        reply = self._request(worker, ev, {"op": "counters", "key": key, "candidate": cand.model_dump(mode="json"),
+                                           "arrays": self._with_outputs(task, shape, inputs, poisons),
+                                           "params": taskrt.params_for(task, shape.values), "shape": shape.label,
+                                           "signature": task.signature.model_dump(mode="json")},
+                              self.options.counters_timeout_s + self.options.limits.compile_timeout_s)
+        if not reply["ok"]:
+            err = reply["error"]
+            return Profile(platform="counters", static=False,
+                           detail={"unavailable": f"reading counters failed: {err['type']}: {err['message']}"})
+        return Profile.model_validate(reply["profile"])
 
     def _cross_check(self, ev: Evaluation, timing: Timing, shape: Shape) -> None:
         if not timing.device_time or not timing.host_samples:

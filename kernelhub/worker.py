@@ -132,6 +132,14 @@ class WorkerState:
         return {"ok": True, "timing": timed.timing.model_dump(mode="json"), "arrays": _host_arrays(timed.outputs),
                 "profile": profile.model_dump(mode="json") if profile is not None else None}
 
+    def op_counters(self, msg: dict[str, Any]) -> dict[str, Any]:
+        """Hardware counters of one call (``Backend.counters``), read in a child of this worker, so the
+        candidate's code runs under the same isolation as everywhere else."""
+        from kernelhub.models import Candidate
+
+        profile = self.backend.counters(Candidate.model_validate(msg["candidate"]), self._args(msg), msg["shape"])
+        return {"ok": True, "profile": profile.model_dump(mode="json")}
+
     def op_time_reference(self, msg: dict[str, Any]) -> dict[str, Any]:
         """Time the task's NumPy reference with the same loop and clock (reference workers only)."""
         from kernelhub.backend import TimingPolicy

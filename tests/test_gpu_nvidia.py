@@ -137,3 +137,25 @@ def test_triton_kernel_on_another_stream_is_caught(ev, task):
     r = ev.evaluate(task, Candidate(backend="triton", source=src, filename="side_stream.py"))
     assert r.status == Status.integrity_violation, r.message
     assert "outside the timed region" in r.message
+
+
+@pytest.mark.parametrize("backend", ["cuda", "triton"])
+def test_counters_from_ncu(backend):
+    """--counters: ncu reads one call of the starter; the harness's busy-wait is not among its kernels."""
+    _need(backend)
+    from kernelhub.ncu import HARNESS_KERNELS, find_ncu
+    if find_ncu() is None:
+        pytest.skip("ncu not found on this machine")
+    t = small_task("vector_add", visible=[{"n": 1 << 24}], heldout=[])
+    opts = EvalOptions(time=False, heldout=False, counters=True,
+                       limits=Limits(compile_timeout_s=120, run_timeout_s=30, memory_bytes=16 << 30))
+    with Evaluator(opts) as e:
+        r = e.evaluate(t, Candidate(backend=backend, source=registry().starter(t, backend), filename="va.starter"))
+    assert r.status == Status.correct, r.message
+    c = r.counters
+    assert c is not None and c.headline, c.detail if c else None
+    names = [k["kernel"] for k in c.detail["kernels"]]
+    assert names and not set(names) & HARNESS_KERNELS
+    # 3 x 64 MiB moved: ncu's DRAM bytes see it, and the bandwidth is a real H100 figure
+    assert 0.9 * 3 * 4 * (1 << 24) <= c.headline["dram_bytes"] <= 1.2 * 3 * 4 * (1 << 24)
+    assert 1000 < c.headline["dram_GBps"] < 4000 and 0 < c.headline["dram_pct_of_peak"] <= 100

@@ -29,7 +29,7 @@ from importlib import metadata
 from typing import Any
 
 from kernelhub.backend import Backend, CandidateError, Compiled, KernelArgs
-from kernelhub.gpu_lead import HostLead
+from kernelhub.gpu_lead import HostLead, PendingFlush
 from kernelhub.models import (
     Availability, Candidate, CompileResult, DeviceInfo, Diagnostic, Profile, Severity, Signature, Timing,
 )
@@ -115,6 +115,8 @@ class TritonBackend(Backend):
         self._tmp = None
         self._cache: dict[str, Compiled] = {}
         self._flush_buf = None
+        #: the timing loop's L2 flush, queued by ``launch`` right before the start event
+        self.l2_flush = PendingFlush(self._zero_flush_buffer)
         self._seq = 0
 
     # ------------------------------------------------------------ what is here
@@ -332,17 +334,19 @@ class TritonBackend(Backend):
         from kernelhub_triton import recorder
         entry = prepared.artifact.entry
         try:
-            with recorder.recording(detail=False) as rec:
-                if prepared.events is not None:
-                    import torch
-                    start, end = prepared.events
-                    # keep the GPU busy while the host enqueues (Python launch overhead is not kernel time)
-                    with prepared.lead.ahead(torch.cuda._sleep):
+            if prepared.events is not None:
+                import torch
+                start, end = prepared.events
+                # keep the GPU busy while the host enqueues (Python launch overhead is not kernel time);
+                # the harness's own busy-wait and flush are not the candidate's, so not recorded
+                with prepared.lead.ahead(torch.cuda._sleep, self.l2_flush):
+                    with recorder.recording(detail=False) as rec:
                         start.record()
                         entry(*prepared.args)
                         end.record()
-                    end.synchronize()
-                else:
+                end.synchronize()
+            else:
+                with recorder.recording(detail=False) as rec:
                     entry(*prepared.args)
             self._sync()
         except CandidateError:
@@ -381,10 +385,20 @@ class TritonBackend(Backend):
     def flush_cache(self) -> None:
         if self.interpret:
             return  # interpreted timings are not device timings; flushing changes nothing that matters
+        self.l2_flush.request()
+
+    def _zero_flush_buffer(self) -> None:
         import torch
         if self._flush_buf is None:
             self._flush_buf = torch.empty(FLUSH_BYTES, dtype=torch.uint8, device="cuda")
         self._flush_buf.zero_()
+
+    def counters(self, candidate: Candidate, args: KernelArgs, shape_label: str) -> Profile:
+        """Nsight Compute's counters of one call, replayed in a child process (``kernelhub.ncu``)."""
+        from kernelhub import ncu
+        if self.interpret:
+            return ncu.unavailable("no GPU here: the Triton interpreter has no hardware counters")
+        return ncu.collect(self, candidate, args, shape_label)
 
     def time_reference(self, task, arrays, shape, policy, clock) -> Timing:
         """GPU: the task's torch reference on the GPU with CUDA events and the same loop
