@@ -164,9 +164,8 @@ def _volume(shape: dict[str, int]) -> int:
 def do_bench_agreement() -> list[dict]:
     """The harness's timing loop (TritonBackend.time, in this process) against triton.testing.do_bench
     on the same prepared call, each three times: the run-to-run ranges show how far apart two readings
-    of one kernel fall. Two more columns time the same call with the harness's flush and events:
-    queued back to back like do_bench, and per call with the flush queued before the busy-wait (the
-    harness's order until 2026-11-25, which let the flush's dirty L2 lines drain before the kernel)."""
+    of one kernel fall. More columns time the same call with the harness's flush and events under
+    other pacings (PACINGS): they locate the gap between the harness and do_bench."""
     import numpy as np
     import triton.testing
     from kernelhub.backend import KernelArgs, TimingPolicy
@@ -200,43 +199,31 @@ def do_bench_agreement() -> list[dict]:
         entry = comp.artifact.entry
         fn = lambda: entry(*prepared.args)  # noqa: E731
         runs = [triton.testing.do_bench(fn, warmup=25, rep=200, return_mode="median") * 1e-3 for _ in range(3)]
-        row["queued_median_s"], row["queued_iqr_over_median"] = _queued_like_do_bench(fn, be.l2_flush.zero)
-        row["flush_first_median_s"], row["flush_first_iqr_over_median"] = _per_call_flush_first(fn, be.l2_flush.zero)
+        for column, depth, wait in PACINGS:
+            row[f"{column}_median_s"], row[f"{column}_iqr_over_median"] = _paced(fn, be.flush_cache, depth, wait)
         be.release(prepared)
         db = float(np.median(runs))
         row.update({"do_bench_median_s": db, "do_bench_runs_s": runs,
                     "do_bench_run_range": (max(runs) - min(runs)) / db,
                     "per_call_ratio": row["per_call_median_s"] / db,
                     "per_call_ratio_range": [min(meds) / db, max(meds) / db],
-                    "queued_ratio": row["queued_median_s"] / db,
-                    "flush_first_ratio": row["flush_first_median_s"] / db})
+                    **{f"{c}_ratio": row[f"{c}_median_s"] / db for c, _, _ in PACINGS}})
         out.append(row)
     return out
 
 
-def _queued_like_do_bench(fn, flush, reps: int = 300) -> tuple[float, float]:
-    """Median and IQR/median of ``fn`` with the harness's cache flush and CUDA events, every repetition
-    enqueued back to back and one synchronisation at the end, as do_bench does."""
-    import numpy as np
-    import torch
-    for _ in range(10):
-        fn()
-    torch.cuda.synchronize()
-    ev = [(torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)) for _ in range(reps)]
-    for s, e in ev:
-        flush()
-        s.record()
-        fn()
-        e.record()
-    torch.cuda.synchronize()
-    t = np.array([s.elapsed_time(e) * 1e-3 for s, e in ev])
-    q1, med, q3 = np.percentile(t, [25, 50, 75])
-    return float(med), float((q3 - q1) / med)
+#: (column, repetitions queued per synchronisation, GPU cycles of busy-wait before each batch; None: the
+#: harness's HostLead): the harness's pacing (without its recorder), two in between, do_bench's (every
+#: repetition queued, one synchronisation), and 100 repetitions queued behind a 20 ms busy-wait, so the
+#: host has submitted them all before the first one runs
+PACINGS = (("wait_1", 1, None), ("nowait_1", 1, 0), ("nowait_4", 4, 0), ("queued", 300, 0),
+           ("prefill", 100, 40_000_000))
 
 
-def _per_call_flush_first(fn, flush, reps: int = 300) -> tuple[float, float]:
-    """Median and IQR/median of ``fn`` timed per call in the harness's way but with the flush queued
-    before the busy-wait: [flush][busy-wait][start][fn][end], then a wait for the end event."""
+def _paced(fn, flush, depth: int, wait: int | None, reps: int = 300) -> tuple[float, float]:
+    """Median and IQR/median of ``fn`` with the harness's flush and CUDA events, ``depth`` repetitions
+    [flush][start][fn][end] queued per synchronisation, after a busy-wait of ``wait`` cycles (None: the
+    harness's HostLead floor)."""
     import numpy as np
     import torch
     from kernelhub.gpu_lead import HostLead
@@ -244,15 +231,17 @@ def _per_call_flush_first(fn, flush, reps: int = 300) -> tuple[float, float]:
         fn()
     torch.cuda.synchronize()
     lead, t = HostLead(200_000), []
-    start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
-    for _ in range(reps):
-        flush()
-        with lead.ahead(torch.cuda._sleep):
-            start.record()
+    ev = [(torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)) for _ in range(depth)]
+    for _ in range(reps // depth):
+        if wait is None or wait > 0:
+            torch.cuda._sleep(lead.cycles if wait is None else wait)
+        for s, e in ev:
+            flush()
+            s.record()
             fn()
-            end.record()
-        end.synchronize()
-        t.append(start.elapsed_time(end) * 1e-3)
+            e.record()
+        torch.cuda.synchronize()
+        t += [s.elapsed_time(e) * 1e-3 for s, e in ev]
     q1, med, q3 = np.percentile(t, [25, 50, 75])
     return float(med), float((q3 - q1) / med)
 
@@ -277,18 +266,20 @@ def print_do_bench(bench: list[dict]) -> None:
     print("\nharness vs triton.testing.do_bench (median of 3 do_bench runs; target: within 3%, IQR/median < 2% "
           "for kernels of 20 us or more)")
     print("harness: 3 runs of TritonBackend.time (ratio of their median, [lowest, highest] ratio, worst IQR/median); "
-          "queued: our loop paced like do_bench; flush-first: the harness's order before 2026-11-25")
+          "then the same call without the recorder, N repetitions queued per synchronisation, with or without the "
+          "busy-wait before them (queued = do_bench's pacing): ratio to do_bench and IQR/median")
+    head = " | ".join(f"{c:>8s} {'IQR/med':>7s}" for c, _, _ in PACINGS)
     print(f"{'task':11s} {'shape':30s} {'do_bench us':>11s} {'db range':>8s} | {'harness us':>10s} {'ratio':>6s} "
-          f"{'ratio range':>13s} {'IQR/med':>7s} | {'queued':>6s} {'IQR/med':>7s} | {'flush-first':>11s} {'IQR/med':>7s}")
+          f"{'ratio range':>13s} {'IQR/med':>7s} | {head}")
     for b in bench:
         if "error" in b:
             print(f"{b['task']:11s} error {b['error'][:80]}")
             continue
         lo, hi = b["per_call_ratio_range"]
+        cols = " | ".join(f"{b[f'{c}_ratio']:8.3f} {b[f'{c}_iqr_over_median']:7.3f}" for c, _, _ in PACINGS)
         print(f"{b['task']:11s} {str(b['shape']):30s} {b['do_bench_median_s'] * 1e6:11.1f} {b['do_bench_run_range']:8.3f} | "
               f"{b['per_call_median_s'] * 1e6:10.1f} {b['per_call_ratio']:6.3f} {f'[{lo:.3f},{hi:.3f}]':>13s} "
-              f"{b['per_call_iqr_over_median']:7.3f} | {b['queued_ratio']:6.3f} {b['queued_iqr_over_median']:7.3f} | "
-              f"{b['flush_first_ratio']:11.3f} {b['flush_first_iqr_over_median']:7.3f}")
+              f"{b['per_call_iqr_over_median']:7.3f} | {cols}")
 
 
 def print_large(memory: list[dict], matmul: list[dict], ceil: dict) -> None:

@@ -1,9 +1,8 @@
 """How long to keep a GPU busy before the start event, so the host enqueues a whole call first.
 
-GPU backends time a call as [busy-wait kernel][L2 flush][start event][the call's launches][end event]:
-while the busy-wait runs, the host enqueues everything behind it, and the launches then run back to
-back, so host overhead between them (Python glue, the integrity recorder) is not counted as kernel time.
-The flush sits right before the start event, as in ``triton.testing.do_bench``: see :class:`PendingFlush`.
+GPU backends time a call as [busy-wait kernel][start event][the call's launches][end event]: while
+the busy-wait runs, the host enqueues everything behind it, and the launches then run back to back,
+so host overhead between them (Python glue, the integrity recorder) is not counted as kernel time.
 A fixed busy-wait is too short for host code that launches several kernels; this one follows the
 host's own enqueue time of the previous calls (warm-up included), with a floor and a ceiling.
 """
@@ -44,34 +43,10 @@ class HostLead:
         self.cycles = max(self.floor, int(min(enqueue_seconds * MARGIN, MAX_SECONDS) * ASSUMED_HZ))
 
     @contextmanager
-    def ahead(self, busy_wait: Callable[[int], Any], flush: "PendingFlush | None" = None) -> Iterator[None]:
-        """Queue ``busy_wait(cycles)``, then the flush the timing loop asked for (if any), let the
-        caller enqueue its call (events included) in the block, then learn from how long that took."""
+    def ahead(self, busy_wait: Callable[[int], Any]) -> Iterator[None]:
+        """Queue ``busy_wait(cycles)``, let the caller enqueue its call (events included) in the
+        block, then learn from how long that enqueueing took."""
         t0 = time.perf_counter()
         busy_wait(self.cycles)
-        if flush is not None:
-            flush.apply()
         yield
         self.observe(time.perf_counter() - t0)
-
-
-class PendingFlush:
-    """The L2 flush of a GPU backend, asked for by the timing loop and queued by :meth:`HostLead.ahead`
-    after the busy-wait, right before the start event.
-
-    Zeroing a buffer larger than the L2 leaves it full of dirty lines; a kernel that starts at once pays
-    to write them back, as it does under ``do_bench``. Queued before the busy-wait instead, the flush
-    had the whole wait to drain, and 20-30 us memory-bound kernels read about 1.3 us (4-5%) faster than
-    under do_bench on an H100."""
-
-    def __init__(self, zero: Callable[[], Any]) -> None:
-        self.zero = zero
-        self.pending = False
-
-    def request(self) -> None:
-        self.pending = True
-
-    def apply(self) -> None:
-        if self.pending:
-            self.pending = False
-            self.zero()

@@ -313,7 +313,8 @@ class Evaluator:
         inputs, _, poisons = self._call_arrays(task, shape, random.SystemRandom().getrandbits(62))
         reply = self._request(worker, ev, {"op": "counters", "key": key, "candidate": cand.model_dump(mode="json"),
                                            "arrays": self._with_outputs(task, shape, inputs, poisons),
-                                           "params": taskrt.params_for(task, shape.values), "shape": shape.label,
+                                           "params": taskrt.params_for(task, shape.values),
+                                           "shape": f"{shape.label} " + " ".join(f"{k}={v}" for k, v in shape.values.items()),
                                            "signature": task.signature.model_dump(mode="json")},
                               self.options.counters_timeout_s + self.options.limits.compile_timeout_s)
         if not reply["ok"]:

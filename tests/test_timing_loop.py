@@ -69,21 +69,3 @@ def test_host_lead_ahead_queues_the_wait_then_learns() -> None:
     with lead.ahead(waits.append):
         pass                             # an instant enqueue: the floor stays
     assert waits == [200_000] and lead.cycles == 200_000
-
-
-def test_the_flush_the_loop_asked_for_goes_between_the_wait_and_the_call() -> None:
-    """GPU order: busy-wait, flush, start event, call (do_bench's flush-then-kernel adjacency)."""
-    from kernelhub.gpu_lead import HostLead, PendingFlush
-    events: list[str] = []
-    flush = PendingFlush(lambda: events.append("flush"))
-    lead = HostLead(1000)
-    policy = TimingPolicy(warmup=1, min_reps=2, max_reps=2, budget_s=0.0)
-
-    def call() -> float:
-        with lead.ahead(lambda cycles: events.append("wait"), flush):
-            events.append("call")
-        return 1e-6
-
-    repeat_timed(call, policy, lambda: 0.0, flush.request)
-    # warm-up call: no flush asked for; each timed repetition: exactly one, after the wait
-    assert events == ["wait", "call", "wait", "flush", "call", "wait", "flush", "call"]

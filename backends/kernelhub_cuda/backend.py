@@ -25,7 +25,7 @@ from typing import Any
 
 from kernelhub.backend import Backend, CandidateError, Compiled, KernelArgs
 from kernelhub.diagnostics import run_compiler
-from kernelhub.gpu_lead import HostLead, PendingFlush
+from kernelhub.gpu_lead import HostLead
 from kernelhub.launch import LaunchError, LaunchPlan, checked_plan, shape_env
 from kernelhub.models import (
     Availability, Candidate, CompileResult, DeviceInfo, Diagnostic, Profile, Severity, Signature, Timing,
@@ -83,8 +83,6 @@ class CudaBackend(Backend):
         self._tmp: str | None = None
         self._cache: dict[str, Compiled] = {}
         self._flush = None
-        #: the timing loop's L2 flush, queued by ``launch`` right before the start event
-        self.l2_flush = PendingFlush(self._zero_flush_buffer)
 
     # ------------------------------------------------------------ what is here
 
@@ -240,7 +238,7 @@ class CudaBackend(Backend):
     def launch(self, prepared: Prepared) -> float | None:
         import cupy as cp
         start, end = prepared.events
-        with prepared.lead.ahead(self._busy_wait, self.l2_flush):  # host launch overhead overlaps GPU work
+        with prepared.lead.ahead(self._busy_wait):  # host launch overhead overlaps GPU work
             start.record()
             self._guarded(lambda: self._enqueue_calls(prepared))
             end.record()
@@ -299,9 +297,6 @@ class CudaBackend(Backend):
     def flush_cache(self) -> None:
         if not self.gpu:
             return super().flush_cache()
-        self.l2_flush.request()
-
-    def _zero_flush_buffer(self) -> None:
         import cupy as cp
         if self._flush is None:
             self._flush = cp.empty(FLUSH_BYTES, dtype=cp.uint8)

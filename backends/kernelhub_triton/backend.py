@@ -29,7 +29,7 @@ from importlib import metadata
 from typing import Any
 
 from kernelhub.backend import Backend, CandidateError, Compiled, KernelArgs
-from kernelhub.gpu_lead import HostLead, PendingFlush
+from kernelhub.gpu_lead import HostLead
 from kernelhub.models import (
     Availability, Candidate, CompileResult, DeviceInfo, Diagnostic, Profile, Severity, Signature, Timing,
 )
@@ -115,8 +115,6 @@ class TritonBackend(Backend):
         self._tmp = None
         self._cache: dict[str, Compiled] = {}
         self._flush_buf = None
-        #: the timing loop's L2 flush, queued by ``launch`` right before the start event
-        self.l2_flush = PendingFlush(self._zero_flush_buffer)
         self._seq = 0
 
     # ------------------------------------------------------------ what is here
@@ -334,19 +332,17 @@ class TritonBackend(Backend):
         from kernelhub_triton import recorder
         entry = prepared.artifact.entry
         try:
-            if prepared.events is not None:
-                import torch
-                start, end = prepared.events
-                # keep the GPU busy while the host enqueues (Python launch overhead is not kernel time);
-                # the harness's own busy-wait and flush are not the candidate's, so not recorded
-                with prepared.lead.ahead(torch.cuda._sleep, self.l2_flush):
-                    with recorder.recording(detail=False) as rec:
+            with recorder.recording(detail=False) as rec:
+                if prepared.events is not None:
+                    import torch
+                    start, end = prepared.events
+                    # keep the GPU busy while the host enqueues (Python launch overhead is not kernel time)
+                    with prepared.lead.ahead(torch.cuda._sleep):
                         start.record()
                         entry(*prepared.args)
                         end.record()
-                end.synchronize()
-            else:
-                with recorder.recording(detail=False) as rec:
+                    end.synchronize()
+                else:
                     entry(*prepared.args)
             self._sync()
         except CandidateError:
@@ -385,9 +381,6 @@ class TritonBackend(Backend):
     def flush_cache(self) -> None:
         if self.interpret:
             return  # interpreted timings are not device timings; flushing changes nothing that matters
-        self.l2_flush.request()
-
-    def _zero_flush_buffer(self) -> None:
         import torch
         if self._flush_buf is None:
             self._flush_buf = torch.empty(FLUSH_BYTES, dtype=torch.uint8, device="cuda")
