@@ -19,25 +19,32 @@ ASSUMED_HZ = 2.0e9
 #: how many times the last enqueue time the wait covers
 MARGIN = 3.0
 MAX_SECONDS = 0.02
+#: lengthened waits outlasted in a row before a call counts as one that synchronises inside
+STRIKES = 3
 
 
 class HostLead:
     """Busy-wait cycles for the next call, from the host enqueue time of the previous one.
 
     A call that synchronises inside (``.item()``, a data-dependent size) makes the host wait for the
-    busy-wait itself, so its enqueue time grows with the wait: when a lengthened wait is still
-    outlasted, the lead goes back to the floor for good (a longer one cannot help such a call)."""
+    busy-wait itself, so its enqueue time grows with the wait: when lengthened waits are outlasted
+    :data:`STRIKES` times in a row, the lead goes back to the floor for good (a longer one cannot help
+    such a call). One slow enqueue (a garbage-collector pause, a page fault) is no such call: giving
+    up on it left multi-launch host code (prefix_sum's three launches) timing its Python glue."""
 
     def __init__(self, floor_cycles: int) -> None:
         self.floor = floor_cycles
         self.cycles = floor_cycles
         self.blocking = False
+        self.strikes = 0
 
     def observe(self, enqueue_seconds: float) -> None:
         if self.blocking:
             return
         waited = self.cycles / ASSUMED_HZ  # at most the real wait (the real clock is not faster)
-        if self.cycles > self.floor and enqueue_seconds >= 0.9 * waited:
+        outlasted = self.cycles > self.floor and enqueue_seconds >= 0.9 * waited
+        self.strikes = self.strikes + 1 if outlasted else 0
+        if self.strikes >= STRIKES:
             self.cycles, self.blocking = self.floor, True
             return
         self.cycles = max(self.floor, int(min(enqueue_seconds * MARGIN, MAX_SECONDS) * ASSUMED_HZ))
