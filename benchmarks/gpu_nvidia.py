@@ -223,18 +223,18 @@ PACINGS = (("wait_1", 1, None), ("nowait_1", 1, 0), ("nowait_4", 4, 0), ("queued
 def _paced(fn, flush, depth: int, wait: int | None, reps: int = 300) -> tuple[float, float]:
     """Median and IQR/median of ``fn`` with the harness's flush and CUDA events, ``depth`` repetitions
     [flush][start][fn][end] queued per synchronisation, after a busy-wait of ``wait`` cycles (None: the
-    harness's HostLead floor)."""
+    harness's floor)."""
     import numpy as np
     import torch
-    from kernelhub.gpu_lead import HostLead
+    from kernelhub.gpu_lead import TORCH_SLEEP_FLOOR
     for _ in range(10):
         fn()
     torch.cuda.synchronize()
-    lead, t = HostLead(200_000), []
+    t: list[float] = []
     ev = [(torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)) for _ in range(depth)]
     for _ in range(reps // depth):
         if wait is None or wait > 0:
-            torch.cuda._sleep(lead.cycles if wait is None else wait)
+            torch.cuda._sleep(TORCH_SLEEP_FLOOR if wait is None else wait)
         for s, e in ev:
             flush()
             s.record()

@@ -251,8 +251,7 @@ class Backend(ABC):
     def counters(self, candidate: Any, args: KernelArgs, shape_label: str) -> Profile:
         """Hardware counters of one call (``--counters``), for backends whose device has a counter tool
         (the NVIDIA ones: ``kernelhub.ncu``). Default: a Profile that says there are none, and why."""
-        from kernelhub.ncu import unavailable
-        return unavailable(f"backend {self.name!r} reads no hardware counters")
+        return Profile.unavailable(f"backend {self.name!r} reads no hardware counters")
 
     def static_integrity(self, artifact: Any) -> list[tuple[str, str, str]]:
         """Backend-specific checks on a compiled artifact: (name, verdict, detail) with verdict

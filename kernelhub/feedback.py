@@ -17,10 +17,6 @@ def _ms(s: float) -> str:
     return f"{s * 1e3:.4g} ms" if s < 1 else f"{s:.3g} s"
 
 
-def _shape(values: dict[str, int]) -> str:
-    return " ".join(f"{k}={v}" for k, v in values.items())
-
-
 def render_feedback(ev: Evaluation, stderr_lines: int = 12) -> str:
     lines = [f"[{ev.task} | backend {ev.backend} | {ev.language}] {ev.status.value.upper()}"
              + (f": {ev.message}" if ev.message and ev.status != Status.correct else "")]
@@ -56,7 +52,7 @@ def render_feedback(ev: Evaluation, stderr_lines: int = 12) -> str:
                 seen.add(r.shape.label)
                 failing.append(r)
         for r in failing[:3]:
-            where = r.shape.label if r.purpose == "heldout" else f"{r.shape.label} ({_shape(r.shape.values)})"
+            where = r.shape.label if r.purpose == "heldout" else r.shape.described
             if r.error:
                 lines.append(f"  {where}: {r.error}")
             for chk in r.checks:
@@ -82,7 +78,7 @@ def render_feedback(ev: Evaluation, stderr_lines: int = 12) -> str:
         lines.append(f"timing ({t0.method}; {kind}; median +- IQR of {len(t0.samples)}+ reps, "
                      f"cache flush {'on' if t0.cache_flush else 'off'}):")
         for st in ev.timings:
-            row = f"  {st.shape.label} ({_shape(st.shape.values)}): {_ms(st.candidate.median)} +- {_ms(st.candidate.iqr)}"
+            row = f"  {st.shape.described}: {_ms(st.candidate.median)} +- {_ms(st.candidate.iqr)}"
             if st.reference:
                 row += f" | reference {_ms(st.reference.median)} | speedup {st.speedup:.2f}x"
             if st.roofline and st.roofline.fraction is not None:

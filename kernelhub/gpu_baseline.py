@@ -35,9 +35,9 @@ def time_reference(backend: Any, task: Any, arrays: Any, shape: Any, policy: Any
     inputs = {t.name: torch.from_numpy(arrays[t.name].copy()).to("cuda") for t in task.signature.inputs}
     params = params_for(task, shape)
     from kernelhub.backend import repeat_timed
-    from kernelhub.gpu_lead import HostLead
+    from kernelhub.gpu_lead import TORCH_SLEEP_FLOOR, HostLead
     start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
-    lead = HostLead(200_000)
+    lead = HostLead(TORCH_SLEEP_FLOOR)
 
     def call() -> float:
         with lead.ahead(torch.cuda._sleep):  # as for the candidate: host launch overhead overlaps GPU work

@@ -19,6 +19,8 @@ ASSUMED_HZ = 2.0e9
 #: how many times the last enqueue time the wait covers
 MARGIN = 3.0
 MAX_SECONDS = 0.02
+#: the floor for ``torch.cuda._sleep`` (~100 us at 2 GHz): the Triton backend and the torch baseline
+TORCH_SLEEP_FLOOR = 200_000
 #: lengthened waits outlasted in a row before a call counts as one that synchronises inside
 STRIKES = 3
 

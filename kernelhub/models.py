@@ -89,6 +89,11 @@ class Shape(_Model):
     label: str
     values: dict[str, int]
 
+    @property
+    def described(self) -> str:
+        """``visible[0] (M=2048 N=1024)``: the label with its values, for reports."""
+        return f"{self.label} (" + " ".join(f"{k}={v}" for k, v in self.values.items()) + ")"
+
 
 class Task(_Model):
     """A language-neutral kernel contract. Reference and generator are import paths
@@ -191,6 +196,11 @@ class Profile(_Model):
     headline: dict[str, float | int | str] = {}
     detail: dict[str, Any] = {}
     static: bool = Field(default=True, description="True: from the compiler, not a measurement")
+
+    @classmethod
+    def unavailable(cls, reason: str, platform: str = "counters") -> "Profile":
+        """A measurement that could not be taken, and why (``detail["unavailable"]``)."""
+        return cls(platform=platform, static=False, detail={"unavailable": reason})
 
 
 class CompileResult(_Model):

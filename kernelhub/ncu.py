@@ -25,7 +25,7 @@ import numpy as np
 
 from kernelhub.models import Profile
 
-#: ncu metric -> the name it has in a Profile, and how it is summed over a call's kernels
+#: ncu metric -> the name it has in a Profile (``summarize`` adds them up over a call's kernels)
 METRICS: dict[str, str] = {
     "gpu__time_duration.sum": "duration_ns",
     "dram__bytes_read.sum": "dram_read_bytes",
@@ -52,7 +52,7 @@ def find_ncu() -> str | None:
 
 
 def unavailable(reason: str) -> Profile:
-    return Profile(platform="ncu", static=False, detail={"unavailable": reason})
+    return Profile.unavailable(reason, platform="ncu")
 
 
 def kernel_base_name(name: str) -> str:
@@ -133,7 +133,7 @@ def collect(backend: Any, candidate: Any, args: Any, shape_label: str, timeout_s
         (folder / "call.json").write_text(json.dumps({
             "backend": backend.name, "candidate": candidate.model_dump(mode="json"),
             "signature": args.signature.model_dump(mode="json"), "params": dict(args.params)}))
-        env = {**{k: v for k, v in backend.worker_env.items()}, **os.environ}
+        env = {**backend.worker_env, **os.environ}
         report = folder / "call"
         cmd = [ncu, "--target-processes", "all", "--profile-from-start", "off", "--cache-control", "all",
                "--clock-control", "none",
@@ -144,7 +144,7 @@ def collect(backend: Any, candidate: Any, args: Any, shape_label: str, timeout_s
         except subprocess.TimeoutExpired:
             return unavailable(f"ncu did not finish the replayed call within {timeout_s:.0f} s")
         log = (run.stdout + run.stderr)[-1500:]
-        replay_error = (folder / "replay_error.txt")
+        replay_error = folder / "replay_error.txt"
         if replay_error.exists():
             return unavailable("the replayed call failed: " + replay_error.read_text()[-800:])
         if run.returncode != 0 or not report.with_suffix(".ncu-rep").exists():

@@ -149,8 +149,7 @@ class Evaluator:
             ev.status = Status.compile_only
             ev.message = ("compiled only: " + avail.reasons.get("run", "the target cannot run here"))
             if self.options.counters:
-                from kernelhub.ncu import unavailable
-                ev.counters = unavailable("compiled only: no call ran here to read counters of")
+                ev.counters = Profile.unavailable("compiled only: no call ran here to read counters of")
             return
         if ev.integrity.violated:
             raise _Stop(Status.integrity_violation, _violations(ev.integrity))
@@ -314,13 +313,12 @@ class Evaluator:
         reply = self._request(worker, ev, {"op": "counters", "key": key, "candidate": cand.model_dump(mode="json"),
                                            "arrays": self._with_outputs(task, shape, inputs, poisons),
                                            "params": taskrt.params_for(task, shape.values),
-                                           "shape": f"{shape.label} " + " ".join(f"{k}={v}" for k, v in shape.values.items()),
+                                           "shape": shape.described,
                                            "signature": task.signature.model_dump(mode="json")},
                               self.options.counters_timeout_s + self.options.limits.compile_timeout_s)
         if not reply["ok"]:
             err = reply["error"]
-            return Profile(platform="counters", static=False,
-                           detail={"unavailable": f"reading counters failed: {err['type']}: {err['message']}"})
+            return Profile.unavailable(f"reading counters failed: {err['type']}: {err['message']}")
         return Profile.model_validate(reply["profile"])
 
     def _cross_check(self, ev: Evaluation, timing: Timing, shape: Shape) -> None:

@@ -305,8 +305,9 @@ class CudaBackend(Backend):
     def counters(self, candidate: Candidate, args: KernelArgs, shape_label: str) -> Profile:
         """Nsight Compute's counters of one call, replayed in a child process (``kernelhub.ncu``)."""
         from kernelhub import ncu
-        if self._runnable():
-            return ncu.unavailable(self._runnable())
+        why = self._runnable()
+        if why:
+            return ncu.unavailable(why)
         return ncu.collect(self, candidate, args, shape_label)
 
     def time_reference(self, task, arrays, shape, policy, clock) -> Timing:

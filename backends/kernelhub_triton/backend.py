@@ -29,7 +29,7 @@ from importlib import metadata
 from typing import Any
 
 from kernelhub.backend import Backend, CandidateError, Compiled, KernelArgs
-from kernelhub.gpu_lead import HostLead
+from kernelhub.gpu_lead import TORCH_SLEEP_FLOOR, HostLead
 from kernelhub.models import (
     Availability, Candidate, CompileResult, DeviceInfo, Diagnostic, Profile, Severity, Signature, Timing,
 )
@@ -56,10 +56,10 @@ FLUSH_BYTES = 256 << 20
 #: bytes of poisoned guard memory on each side of every array (catches out-of-bounds writes)
 REDZONE_BYTES = 64 << 10
 REDZONE_BYTE = 0xA5
-#: GPU clock cycles of ``torch.cuda._sleep`` queued before the start event (~100 us at 2 GHz), at least:
-#: the host's launch overhead overlaps it instead of showing up as idle time inside the timed region;
+#: GPU clock cycles of ``torch.cuda._sleep`` queued before the start event, at least: the host's launch
+#: overhead overlaps it instead of showing up as idle time inside the timed region;
 #: :class:`kernelhub.gpu_lead.HostLead` lengthens it for host code that launches several kernels
-SLEEP_CYCLES = 200_000
+SLEEP_CYCLES = TORCH_SLEEP_FLOOR
 
 
 def interpret_mode() -> bool:
